@@ -1,0 +1,106 @@
+"""The root ``llm`` click group.
+
+Built-in command groups are added from :mod:`llm_cli.commands`; plugins then
+add theirs through the ``register_commands`` hook, exactly like third-party
+plugins do.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+from click_default_group import DefaultGroup
+
+from .commands import COMMAND_MODULES
+from .errors import FriendlyGroupMixin, one_line, raise_errors, warn
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("llm", "llm-cli"):
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+class LLMGroup(FriendlyGroupMixin, DefaultGroup):
+    """Default-command group whose sub-commands report errors in one line."""
+
+
+class Group(FriendlyGroupMixin, click.Group):
+    """A plain sub-command group with the same error handling."""
+
+
+class DefaultSubGroup(FriendlyGroupMixin, DefaultGroup):
+    """A sub-command group with a default sub-command (``llm keys`` = ``llm keys list``)."""
+
+
+HELP = """
+Access Large Language Models from the command-line
+
+Documentation: https://llm.datasette.io/
+
+LLM can run models from many different providers. Consult the plugin directory
+for a list of available models:
+
+https://llm.datasette.io/en/stable/plugins/directory.html
+
+To get started with OpenAI, obtain an API key from them and:
+
+\b
+    $ llm keys set openai
+    Enter key: ...
+
+Then execute a prompt like this:
+
+    llm 'Five outrageous names for a pet pelican'
+"""
+
+
+@click.group(cls=LLMGroup, default="prompt", default_if_no_args=True, help=HELP)
+@click.version_option(version=_version(), prog_name="llm")
+def cli() -> None:
+    pass
+
+
+def _add_builtin_commands() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"llm_cli.commands.{name}")
+        module.register(cli)
+
+
+def _add_plugin_commands() -> None:
+    """Apply every plugin's ``register_commands``; one broken plugin only costs a warning."""
+    from llm.plugins import load_plugins, pm
+
+    try:
+        load_plugins()
+    except Exception as exc:  # noqa: BLE001 - core should already isolate each plugin
+        if raise_errors():
+            raise
+        warn(f"Warning: failed to load plugins: {one_line(exc)}")
+    # pluggy calls implementations last-registered first; keep that order.
+    for impl in reversed(pm.hook.register_commands.get_hookimpls()):
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:  # noqa: BLE001
+            if raise_errors():
+                raise
+            warn(f"Warning: plugin {impl.plugin_name} failed to register commands: {one_line(exc)}")
+
+
+_add_builtin_commands()
+_add_plugin_commands()
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        sys.exit(130)

@@ -1,0 +1,119 @@
+"""Attachments: images, audio, documents sent along with a prompt."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .errors import AttachmentError
+from .utils import mimetype_from_bytes, mimetype_from_path
+
+URL_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass
+class Attachment:
+    type: Optional[str] = None
+    path: Optional[str] = None
+    url: Optional[str] = None
+    content: Optional[bytes] = None
+    _id: Optional[str] = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            self.path = str(self.path)
+
+    def hash_id(self) -> str:
+        if self.content is None and self.path is None and self.url is not None:
+            return hashlib.sha256(json.dumps({"url": self.url}).encode("utf-8")).hexdigest()
+        return hashlib.sha256(self.content_bytes()).hexdigest()
+
+    def id(self) -> str:
+        """Database id: sha256 of the bytes, or of ``{"url": url}`` for URL attachments."""
+        if self._id is None:
+            self._id = self.hash_id()
+        return self._id
+
+    def resolve_type(self) -> str:
+        if self.type:
+            return self.type
+        found: Optional[str] = None
+        if self.content is not None:
+            found = mimetype_from_bytes(self.content)
+        elif self.path:
+            if not _exists(self.path):
+                raise AttachmentError(f"Attachment file not found: {self.path}")
+            found = mimetype_from_path(self.path)
+        elif self.url:
+            data, header_type = _fetch(self.url)
+            self.content = data
+            found = mimetype_from_bytes(data) or header_type
+        if not found:
+            raise AttachmentError(f"Could not determine the content type of {self.describe()}")
+        self.type = found
+        return found
+
+    def content_bytes(self) -> bytes:
+        if self.content is not None:
+            return self.content
+        if self.path:
+            try:
+                with open(self.path, "rb") as fp:
+                    self.content = fp.read()
+            except OSError as exc:
+                raise AttachmentError(f"Cannot read attachment {self.path}: {exc.strerror or exc}") from exc
+            return self.content
+        if self.url:
+            self.content, _ = _fetch(self.url)
+            return self.content
+        raise AttachmentError("Attachment has no path, url or content")
+
+    def base64_content(self) -> str:
+        return base64.b64encode(self.content_bytes()).decode("utf-8")
+
+    def describe(self) -> str:
+        return self.path or self.url or "attachment content"
+
+    def __repr__(self) -> str:
+        info = [f"type={self.type!r}"] if self.type else []
+        if self.path:
+            info.append(f"path={self.path!r}")
+        if self.url:
+            info.append(f"url={self.url!r}")
+        if self.content is not None and not (self.path or self.url):
+            info.append(f"content=<{len(self.content)} bytes>")
+        return f"Attachment({', '.join(info)})"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Attachment":
+        return cls(type=row.get("type"), path=row.get("path"), url=row.get("url"),
+                   content=row.get("content"), _id=row.get("id"))
+
+
+def _exists(path: str) -> bool:
+    import os
+
+    return os.path.exists(path)
+
+
+def _fetch(url: str) -> tuple[bytes, Optional[str]]:
+    """GET a URL (stdlib, bounded by a timeout): (body, content-type header)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": "llm"})
+    try:
+        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as resp:
+            data = resp.read()
+            header = resp.headers.get_content_type() if resp.headers else None
+    except urllib.error.HTTPError as exc:
+        raise AttachmentError(f"Cannot fetch {url}: HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise AttachmentError(f"Cannot fetch {url}: {reason}") from exc
+    if header in ("application/octet-stream", "text/plain") and data:
+        header = None if mimetype_from_bytes(data) else header
+    return data, header

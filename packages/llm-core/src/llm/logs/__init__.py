@@ -1,0 +1,23 @@
+"""The logs store: every prompt and response in ``logs.db`` (spec: logging.md).
+
+- :func:`open_db` opens (and creates or migrates) a logs database.
+- :func:`log_response` writes one response in one transaction.
+- :func:`load_conversation` rebuilds a conversation so it can be continued.
+"""
+
+from .connection import BUSY_TIMEOUT_SECONDS, LogsDatabaseError, connect, open_db
+from .migrations import SCHEMA_VERSION, migrate
+from .read import latest_conversation_id, load_conversation
+from .write import log_response
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "LogsDatabaseError",
+    "SCHEMA_VERSION",
+    "connect",
+    "latest_conversation_id",
+    "load_conversation",
+    "log_response",
+    "migrate",
+    "open_db",
+]

@@ -1,0 +1,143 @@
+"""Model base classes that plugins subclass (spec: plugins/*.md)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, AsyncGenerator, Iterable, Iterator, Optional, Sequence
+
+from .attachments import Attachment
+from .config import get_key
+from .conversations import AsyncConversation, Conversation
+from .errors import AttachmentError, NeedsKeyError
+from .options import Options
+from .prompts import Prompt
+from .responses import AsyncResponse, Response
+
+__all__ = [
+    "Model", "KeyModel", "AsyncModel", "AsyncKeyModel", "Options", "Prompt", "Response",
+    "AsyncResponse", "Conversation", "AsyncConversation", "Attachment",
+]
+
+
+class _BaseModel(ABC):
+    model_id: str
+    model_name: Optional[str] = None
+    key: Optional[str] = None
+    needs_key: Optional[str] = None
+    key_env_var: Optional[str] = None
+    can_stream: bool = False
+    attachment_types: set[str] = set()
+    supports_schema: bool = False
+    supports_tools: bool = False
+
+    class Options(Options):
+        pass
+
+    def get_key(self, explicit_key: Optional[str] = None) -> Optional[str]:
+        """The API key to use, or NeedsKeyError saying how to provide one."""
+        if not self.needs_key:
+            return None
+        if explicit_key:
+            return get_key(explicit_key)
+        if self.key:
+            return self.key
+        found = get_key(None, self.needs_key, self.key_env_var)
+        if found:
+            return found
+        message = f"No key found - add one using 'llm keys set {self.needs_key}'"
+        if self.key_env_var:
+            message += f" or set the {self.key_env_var} environment variable"
+        raise NeedsKeyError(message)
+
+    def _validate_attachments(self, attachments: Sequence[Attachment]) -> None:
+        for attachment in attachments:
+            if not self.attachment_types:
+                raise AttachmentError(f"This model does not support attachments, but {attachment.describe()} was given")
+            kind = attachment.resolve_type()
+            if kind not in self.attachment_types:
+                allowed = ", ".join(sorted(self.attachment_types))
+                raise AttachmentError(
+                    f"This model does not support attachments of type '{kind}', only {allowed}"
+                )
+
+    def _build_prompt(self, prompt: Optional[str], *, fragments: Optional[Sequence[str]] = None,
+                      attachments: Optional[Sequence[Attachment]] = None, system: Optional[str] = None,
+                      system_fragments: Optional[Sequence[str]] = None, schema: Any = None,
+                      tools: Optional[Sequence[Any]] = None, tool_results: Optional[Sequence[Any]] = None,
+                      options: Optional[dict[str, Any]] = None, **kwargs: Any) -> Prompt:
+        attachments = list(attachments or [])
+        self._validate_attachments(attachments)
+        merged = dict(options or {})
+        merged.update(kwargs)
+        return Prompt(prompt, self, fragments=fragments, attachments=attachments, system=system,
+                      system_fragments=system_fragments, options=self.Options(**merged),
+                      schema=schema, tools=tools, tool_results=tool_results)
+
+    def __str__(self) -> str:
+        return f"{self.__class__.__name__}: {self.model_id}"
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__} '{self.model_id}'>"
+
+
+class _SyncModel(_BaseModel):
+    def conversation(self, tools: Optional[Sequence[Any]] = None, **_: Any) -> Conversation:
+        return Conversation(model=self, tools=list(tools or []))
+
+    def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[Conversation] = None,
+                       stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> Response:
+        built = self._build_prompt(prompt, **kwargs)
+        return Response(built, self, stream, conversation=conversation, key=key)
+
+    def prompt(self, prompt: Optional[str] = None, *, stream: bool = True, key: Optional[str] = None,
+               **kwargs: Any) -> Response:
+        """A lazy Response; options may be keyword arguments or ``options={...}``."""
+        return self._make_response(prompt, stream=stream, key=key, **kwargs)
+
+
+class Model(_SyncModel):
+    @abstractmethod
+    def execute(self, prompt: Prompt, stream: bool, response: Response,
+                conversation: Optional[Conversation] = None) -> Iterable[str]:
+        """Yield the response text in chunks."""
+
+
+class KeyModel(_SyncModel):
+    @abstractmethod
+    def execute(self, prompt: Prompt, stream: bool, response: Response,
+                conversation: Optional[Conversation], key: Optional[str]) -> Iterable[str]:
+        """Yield the response text in chunks; ``key`` is the resolved API key."""
+
+
+class _AsyncModel(_BaseModel):
+    def conversation(self, tools: Optional[Sequence[Any]] = None, **_: Any) -> AsyncConversation:
+        return AsyncConversation(model=self, tools=list(tools or []))
+
+    def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[AsyncConversation] = None,
+                       stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> AsyncResponse:
+        built = self._build_prompt(prompt, **kwargs)
+        return AsyncResponse(built, self, stream, conversation=conversation, key=key)
+
+    def prompt(self, prompt: Optional[str] = None, *, stream: bool = True, key: Optional[str] = None,
+               **kwargs: Any) -> AsyncResponse:
+        return self._make_response(prompt, stream=stream, key=key, **kwargs)
+
+
+class AsyncModel(_AsyncModel):
+    @abstractmethod
+    def execute(self, prompt: Prompt, stream: bool, response: AsyncResponse,
+                conversation: Optional[AsyncConversation] = None) -> AsyncGenerator[str, None]:
+        """An async generator of text chunks."""
+
+
+class AsyncKeyModel(_AsyncModel):
+    @abstractmethod
+    def execute(self, prompt: Prompt, stream: bool, response: AsyncResponse,
+                conversation: Optional[AsyncConversation], key: Optional[str]) -> AsyncGenerator[str, None]:
+        """An async generator of text chunks; ``key`` is the resolved API key."""
+
+
+def is_async_model(model: Any) -> bool:
+    return isinstance(model, _AsyncModel)
+
+

@@ -1,0 +1,99 @@
+"""The plugin manager: entry points of group ``llm``, loaded once, on first need.
+
+``import llm`` never loads plugins; listing or resolving models, or building
+the CLI, calls :func:`load_plugins`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Optional
+
+import pluggy
+
+from . import hookspecs
+
+pm = pluggy.PluginManager("llm")
+pm.add_hookspecs(hookspecs)
+
+#: First-party distributions: always loaded, listed by ``llm plugins --all`` only.
+BUILTIN_DISTRIBUTIONS = frozenset({"llm-openai", "llm-cli", "llm-embeddings", "llm-templates", "llm-core", "llm"})
+
+_loaded = False
+_distributions: dict[str, tuple[str, Optional[str]]] = {}  # plugin name -> (dist, version)
+_failures: list[tuple[str, str]] = []
+
+
+def _canonical(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _allowed_third_party() -> Optional[set[str]]:
+    value = os.environ.get("LLM_LOAD_PLUGINS")
+    if value is None:
+        return None
+    return {_canonical(v.strip()) for v in value.split(",") if v.strip()}
+
+
+def load_plugins() -> None:
+    """Register every ``llm`` entry point once (honouring ``LLM_LOAD_PLUGINS``)."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    from importlib.metadata import entry_points
+
+    allowed = _allowed_third_party()
+    for ep in entry_points(group="llm"):
+        dist = ep.dist.metadata["Name"] if ep.dist is not None else ep.name
+        version = ep.dist.version if ep.dist is not None else None
+        canonical = _canonical(dist)
+        builtin = canonical in BUILTIN_DISTRIBUTIONS
+        if not builtin and allowed is not None and canonical not in allowed:
+            continue
+        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+            continue
+        try:
+            plugin = ep.load()
+            pm.register(plugin, name=ep.name)
+        except Exception as exc:  # a broken plugin must not break the tool
+            _failures.append((dist, f"{exc.__class__.__name__}: {exc}"))
+            sys.stderr.write(f"Warning: plugin {dist} failed to load: {exc}\n")
+            continue
+        _distributions[ep.name] = (dist, version)
+
+
+def plugin_load_failures() -> list[tuple[str, str]]:
+    """(distribution, error) for each plugin that failed to import."""
+    return list(_failures)
+
+
+def _reset() -> None:
+    """Unregister entry-point plugins so the next call reloads them (tests only)."""
+    global _loaded
+    for name in list(_distributions):
+        if pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
+    _distributions.clear()
+    _failures.clear()
+    _loaded = False
+
+
+def get_plugins(all: bool = False) -> list[dict[str, Any]]:
+    """Loaded plugins with their hooks and versions, for ``llm plugins``."""
+    load_plugins()
+    plugins = []
+    for plugin in pm.get_plugins():
+        name = pm.get_name(plugin)
+        dist, version = _distributions.get(name, (name, None))
+        if not all and _canonical(dist) in BUILTIN_DISTRIBUTIONS:
+            continue
+        info: dict[str, Any] = {
+            "name": dist,
+            "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),
+        }
+        if version:
+            info["version"] = version
+        plugins.append(info)
+    return sorted(plugins, key=lambda p: p["name"])

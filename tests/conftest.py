@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated user directory per test and fixture models.
+
+Third-party plugins installed in the test environment (llm-markov, llm-echo)
+are not loaded unless a test asks for them: ``LLM_LOAD_PLUGINS`` is set to ''
+for every test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from support.fixtures import FixturePlugin
+
+
+@pytest.fixture(autouse=True)
+def user_path(tmp_path, monkeypatch):
+    path = tmp_path / "llm-user"
+    path.mkdir()
+    monkeypatch.setenv("LLM_USER_PATH", str(path))
+    monkeypatch.setenv("LLM_LOAD_PLUGINS", "")
+    for var in ("LLM_MODEL", "LLM_EMBEDDING_MODEL", "OPENAI_API_KEY", "LLM_RAISE_ERRORS",
+                "LLM_OPENAI_SHOW_RESPONSES"):
+        monkeypatch.delenv(var, raising=False)
+    return path
+
+
+@pytest.fixture
+def fixtures():
+    """Register the fixture models (mock, echo-json, keyed) for one test."""
+    from llm.plugins import pm
+
+    plugin = FixturePlugin()
+    pm.register(plugin, name="llm-test-fixtures")
+    try:
+        yield plugin
+    finally:
+        pm.unregister(name="llm-test-fixtures")
+
+
+@pytest.fixture
+def mock_model(fixtures):
+    return fixtures.mock
