@@ -45,6 +45,12 @@ _LAZY = {
     "get_embedding_model": "registry", "get_embedding_models": "registry",
     "get_embedding_models_with_aliases": "registry", "ModelWithAliases": "registry",
     "EmbeddingModelWithAliases": "registry",
+    # tools, chains, messages, fragments, schemas
+    "Tool": "tools", "Toolbox": "tools", "ToolCall": "tools", "ToolResult": "tools",
+    "ToolOutput": "tools", "CancelToolCall": "tools", "PauseChain": "tools",
+    "ChainResponse": "chains", "AsyncChainResponse": "chains",
+    "Message": "parts", "StreamEvent": "parts", "user": "parts", "assistant": "parts",
+    "system": "parts", "Fragment": "fragments", "schema_dsl": "schemas",
     # plugins
     "get_plugins": "plugins", "pm": "plugins", "load_plugins": "plugins",
 }

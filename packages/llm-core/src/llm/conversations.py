@@ -27,9 +27,25 @@ class _BaseConversation:
 class Conversation(_BaseConversation):
     def prompt(self, prompt: Optional[str] = None, **kwargs: Any) -> "Response":
         """Like ``model.prompt()``, with this conversation's earlier responses as history."""
+        if self.tools and "tools" not in kwargs:
+            kwargs["tools"] = self.tools
         return self.model._make_response(prompt, conversation=self, **kwargs)  # type: ignore[attr-defined]
+
+    def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:
+        from .chains import ChainResponse
+
+        kwargs.setdefault("tools", self.tools)
+        return ChainResponse(self.model, prompt, conversation=self, **kwargs)
 
 
 class AsyncConversation(_BaseConversation):
     def prompt(self, prompt: Optional[str] = None, **kwargs: Any) -> "AsyncResponse":
+        if self.tools and "tools" not in kwargs:
+            kwargs["tools"] = self.tools
         return self.model._make_response(prompt, conversation=self, **kwargs)  # type: ignore[attr-defined]
+
+    def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:
+        from .chains import AsyncChainResponse
+
+        kwargs.setdefault("tools", self.tools)
+        return AsyncChainResponse(self.model, prompt, conversation=self, **kwargs)

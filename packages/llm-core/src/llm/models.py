@@ -12,10 +12,13 @@ from .errors import AttachmentError, NeedsKeyError
 from .options import Options
 from .prompts import Prompt
 from .responses import AsyncResponse, Response
+from .tools import CancelToolCall, PauseChain, Tool, ToolCall, Toolbox, ToolOutput, ToolResult
+from .usage import Usage
 
 __all__ = [
     "Model", "KeyModel", "AsyncModel", "AsyncKeyModel", "Options", "Prompt", "Response",
-    "AsyncResponse", "Conversation", "AsyncConversation", "Attachment",
+    "AsyncResponse", "Conversation", "AsyncConversation", "Attachment", "Tool", "Toolbox",
+    "ToolCall", "ToolResult", "ToolOutput", "CancelToolCall", "PauseChain", "Usage",
 ]
 
 
@@ -64,14 +67,23 @@ class _BaseModel(ABC):
                       attachments: Optional[Sequence[Attachment]] = None, system: Optional[str] = None,
                       system_fragments: Optional[Sequence[str]] = None, schema: Any = None,
                       tools: Optional[Sequence[Any]] = None, tool_results: Optional[Sequence[Any]] = None,
-                      options: Optional[dict[str, Any]] = None, **kwargs: Any) -> Prompt:
+                      options: Optional[dict[str, Any]] = None, messages: Optional[Sequence[Any]] = None,
+                      **kwargs: Any) -> Prompt:
         attachments = list(attachments or [])
         self._validate_attachments(attachments)
+        if schema is not None and not self.supports_schema:
+            raise ValueError(f"Model {self.model_id} does not support schemas")
         merged = dict(options or {})
         merged.update(kwargs)
         return Prompt(prompt, self, fragments=fragments, attachments=attachments, system=system,
                       system_fragments=system_fragments, options=self.Options(**merged),
-                      schema=schema, tools=tools, tool_results=tool_results)
+                      schema=schema, tools=tools, tool_results=tool_results, messages=messages)
+
+    def _from_messages(self, conversation: Any, kwargs: dict[str, Any]) -> tuple[Any, Optional[str]]:
+        """Turn ``messages=`` into conversation history plus the final prompt's arguments."""
+        from .messages_history import apply_messages
+
+        return apply_messages(self, conversation, kwargs)
 
     def __str__(self) -> str:
         return f"{self.__class__.__name__}: {self.model_id}"
@@ -86,8 +98,16 @@ class _SyncModel(_BaseModel):
 
     def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[Conversation] = None,
                        stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> Response:
+        if kwargs.get("messages"):
+            conversation, prompt = self._from_messages(conversation, kwargs)
         built = self._build_prompt(prompt, **kwargs)
         return Response(built, self, stream, conversation=conversation, key=key)
+
+    def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:
+        """Prompt, run the tools the model calls, send back the results, until it stops."""
+        from .chains import ChainResponse
+
+        return ChainResponse(self, prompt, **kwargs)
 
     def prompt(self, prompt: Optional[str] = None, *, stream: bool = True, key: Optional[str] = None,
                **kwargs: Any) -> Response:
@@ -115,8 +135,15 @@ class _AsyncModel(_BaseModel):
 
     def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[AsyncConversation] = None,
                        stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> AsyncResponse:
+        if kwargs.get("messages"):
+            conversation, prompt = self._from_messages(conversation, kwargs)
         built = self._build_prompt(prompt, **kwargs)
         return AsyncResponse(built, self, stream, conversation=conversation, key=key)
+
+    def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:
+        from .chains import AsyncChainResponse
+
+        return AsyncChainResponse(self, prompt, **kwargs)
 
     def prompt(self, prompt: Optional[str] = None, *, stream: bool = True, key: Optional[str] = None,
                **kwargs: Any) -> AsyncResponse:

@@ -56,6 +56,8 @@ def load_plugins() -> None:
             continue
         try:
             plugin = ep.load()
+            if pm.is_registered(plugin):
+                continue
             pm.register(plugin, name=ep.name)
         except Exception as exc:  # a broken plugin must not break the tool
             _failures.append((dist, f"{exc.__class__.__name__}: {exc}"))

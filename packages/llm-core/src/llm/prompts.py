@@ -10,11 +10,11 @@ if TYPE_CHECKING:
     from .models import _BaseModel
 
 
-def _join(fragments: Sequence[str], text: Optional[str]) -> Optional[str]:
+def _join(fragments: Sequence[str], text: Optional[str]) -> str:
     pieces = [str(f) for f in fragments if f]
     if text:
         pieces.append(text)
-    return "\n".join(pieces) if pieces else text
+    return "\n".join(pieces)
 
 
 class Prompt:
@@ -32,7 +32,11 @@ class Prompt:
         schema: Any = None,
         tools: Optional[Sequence[Any]] = None,
         tool_results: Optional[Sequence[Any]] = None,
+        messages: Optional[Sequence[Any]] = None,
     ) -> None:
+        from .schemas import resolve_schema
+        from .tools import expand_tools
+
         self._prompt = prompt
         self.model = model
         self.fragments = list(fragments or [])
@@ -43,17 +47,21 @@ class Prompt:
         if options is None or isinstance(options, dict):
             options = model.Options(**(options or {}))
         self.options = options
-        self.schema = schema
-        self.tools = list(tools or [])
+        self.schema = resolve_schema(schema)
+        #: Tools as ``llm.Tool`` objects (functions and toolboxes expanded).
+        self.tools = expand_tools(list(tools or []))
         self.tool_results = list(tool_results or [])
+        #: The ``messages=`` the prompt was built from, if any.
+        self.messages = list(messages or [])
 
     @property
-    def prompt(self) -> Optional[str]:
-        """The prompt text with any fragments placed before it."""
+    def prompt(self) -> str:
+        """The prompt text with any fragments placed before it ("" when there is none)."""
         return _join(self.fragments, self._prompt)
 
     @property
-    def system(self) -> Optional[str]:
+    def system(self) -> str:
+        """The system prompt with any system fragments before it ("" when there is none)."""
         return _join(self.system_fragments, self._system)
 
     def __repr__(self) -> str:

@@ -12,6 +12,7 @@ import inspect
 import time
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Optional
 
+from .parts import Message, StreamEvent, events_to_parts
 from .prompts import Prompt
 from .usage import Usage
 from .utils import new_id
@@ -72,6 +73,7 @@ class _BaseResponse:
         self._end: Optional[float] = None
         self._start_utcnow: Optional[datetime.datetime] = None
         self._tool_calls: list[Any] = []
+        self._events: list[StreamEvent] = []
 
     # -- what plugins call from execute() -----------------------------------
 
@@ -85,7 +87,40 @@ class _BaseResponse:
         self.resolved_model = model_id
 
     def add_tool_call(self, tool_call: Any) -> None:
+        """Record a tool call the model made (plugins call this while streaming)."""
+        import json
+
+        from .tools import synthesize_tool_call_id
+
+        if not getattr(tool_call, "tool_call_id", None):
+            tool_call.tool_call_id = synthesize_tool_call_id()
         self._tool_calls.append(tool_call)
+        if any(e.tool_call_id == tool_call.tool_call_id and e.type == "tool_call_name" for e in self._events):
+            return
+        index = self._next_part_index()
+        self._events.append(StreamEvent("tool_call_name", tool_call.name, index, tool_call_id=tool_call.tool_call_id))
+        self._events.append(StreamEvent("tool_call_args", json.dumps(tool_call.arguments or {}), index,
+                                        tool_call_id=tool_call.tool_call_id))
+
+    def _next_part_index(self) -> int:
+        return max(e.part_index for e in self._events) + 1 if self._events else 0
+
+    def _record(self, item: Any) -> None:
+        """Keep one item yielded by ``execute()``: a text chunk or a StreamEvent."""
+        if item is None:
+            return
+        if isinstance(item, StreamEvent):
+            event = item
+        else:
+            last = self._events[-1] if self._events else None
+            index = last.part_index if last is not None and last.type == "text" else self._next_part_index()
+            event = StreamEvent("text", item if isinstance(item, str) else str(item), index)
+        if event.type == "text":
+            self._chunks.append(event.chunk)
+        self._events.append(event)
+
+    def _take_new_events(self, emitted: int) -> tuple[list[StreamEvent], int]:
+        return self._events[emitted:], len(self._events)
 
     # -- reading ------------------------------------------------------------
 
@@ -116,6 +151,100 @@ class _BaseResponse:
     def datetime_utc(self) -> str:
         when = self._start_utcnow or datetime.datetime.now(datetime.timezone.utc)
         return when.isoformat()
+
+    def _output_messages(self) -> list[Message]:
+        return [Message("assistant", events_to_parts(self._events))]
+
+    def _tool_calls_or_raise(self) -> list[Any]:
+        if not self._done:
+            raise ValueError("Response has not been evaluated yet")
+        return list(self._tool_calls)
+
+    def _to_dict(self, include_conversation: bool = True) -> dict[str, Any]:
+        from .parts import part_to_dict, AttachmentPart
+
+        prompt = self.prompt
+        data: dict[str, Any] = {
+            "id": self.id,
+            "model": self.model.model_id,
+            "prompt": prompt._prompt,
+            "system": prompt._system,
+            "fragments": [str(f) for f in prompt.fragments],
+            "system_fragments": [str(f) for f in prompt.system_fragments],
+            "attachments": [part_to_dict(AttachmentPart(a)) for a in prompt.attachments],
+            "options": prompt.options.model_dump(exclude_none=True) if prompt.options is not None else {},
+            "schema": prompt.schema,
+            "tool_results": [
+                {"name": r.name, "output": r.output, "tool_call_id": r.tool_call_id}
+                for r in prompt.tool_results
+            ],
+            "text": "".join(self._chunks),
+            "messages": [m.to_dict() for m in self._output_messages()],
+            "tool_calls": [
+                {"name": c.name, "arguments": c.arguments, "tool_call_id": c.tool_call_id}
+                for c in self._tool_calls
+            ],
+            "usage": {"input": self.input_tokens, "output": self.output_tokens, "details": self.token_details},
+            "response_json": self.response_json,
+            "datetime_utc": self.datetime_utc(),
+            "duration_ms": self.duration_ms(),
+        }
+        if include_conversation and self.conversation is not None:
+            earlier = []
+            for r in self.conversation.responses:
+                if r is self:
+                    break
+                earlier.append(r._to_dict(include_conversation=False))
+            data["conversation"] = {"id": self.conversation.id, "name": self.conversation.name,
+                                    "responses": earlier}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], model: Any = None) -> Any:
+        """Rebuild a completed response (and its conversation) from ``to_dict()`` output."""
+        from . import registry
+        from .conversations import AsyncConversation, Conversation
+        from .parts import part_from_dict
+        from .tools import ToolCall, ToolResult
+
+        is_async = issubclass(cls, AsyncResponse)
+        if model is None:
+            model = registry.get_async_model(data["model"]) if is_async else registry.get_model(data["model"])
+        conversation_cls = AsyncConversation if is_async else Conversation
+        conv_data = data.get("conversation") or {}
+        conversation = conversation_cls(model=model, id=conv_data.get("id"), name=conv_data.get("name"))
+
+        def build(item: dict[str, Any]) -> Any:
+            prompt = Prompt(
+                item.get("prompt"), model, system=item.get("system"),
+                fragments=item.get("fragments"), system_fragments=item.get("system_fragments"),
+                attachments=[part_from_dict(a).attachment for a in item.get("attachments", [])],  # type: ignore[union-attr]
+                options=item.get("options") or {}, schema=item.get("schema"),
+                tool_results=[ToolResult(r["name"], r["output"], r.get("tool_call_id"))
+                              for r in item.get("tool_results", [])],
+            )
+            response = cls(prompt, model, stream=False, conversation=conversation)
+            response.id = item.get("id") or response.id
+            for message in item.get("messages", []):
+                for part in Message.from_dict(message).parts:
+                    kind = getattr(part, "type", "")
+                    if kind in ("text", "reasoning"):
+                        response._events.append(StreamEvent(kind, part.text, response._next_part_index()))  # type: ignore[union-attr]
+            if not response._events and item.get("text"):
+                response._events.append(StreamEvent("text", item["text"], 0))
+            response._chunks = [item.get("text") or ""]
+            for call in item.get("tool_calls", []):
+                response.add_tool_call(ToolCall(call["name"], call.get("arguments") or {}, call.get("tool_call_id")))
+            usage = item.get("usage") or {}
+            response.set_usage(input=usage.get("input"), output=usage.get("output"), details=usage.get("details"))
+            response.response_json = item.get("response_json")
+            response._done = response._started = True
+            conversation.responses.append(response)
+            return response
+
+        for earlier in conv_data.get("responses", []):
+            build(earlier)
+        return build(data)
 
     def text_or_raise(self) -> str:
         if not self._done:
@@ -153,31 +282,40 @@ class _BaseResponse:
 
 
 class Response(_BaseResponse):
-    def __iter__(self) -> Iterator[str]:
+    def _iter_events(self) -> Iterator[StreamEvent]:
         if self._done or self._started:
-            yield from list(self._chunks)
+            yield from list(self._events)
             if self._done:
                 return
         self._begin()
         complete = False
+        emitted = 0
         try:
             args, kwargs = _execute_arguments(self.model, self)
             result = self.model.execute(*args, **kwargs)
-            for chunk in result or ():
-                if chunk is None:
-                    continue
-                if not isinstance(chunk, str):
-                    chunk = str(chunk)
-                self._chunks.append(chunk)
-                yield chunk
+            for item in result or ():
+                self._record(item)
+                new, emitted = self._take_new_events(emitted)
+                yield from new
+            new, emitted = self._take_new_events(emitted)
+            yield from new
             complete = True
         finally:
             self._finish(complete)
         self._run_callbacks()
 
+    def __iter__(self) -> Iterator[str]:
+        for event in self._iter_events():
+            if event.type == "text":
+                yield event.chunk
+
+    def stream_events(self) -> Iterator[StreamEvent]:
+        """Every event (text, reasoning, tool calls) as it arrives."""
+        yield from self._iter_events()
+
     def _force(self) -> None:
         if not self._done:
-            for _ in self:
+            for _ in self._iter_events():
                 pass
 
     def _run_callbacks(self) -> None:
@@ -211,44 +349,90 @@ class Response(_BaseResponse):
         self._force()
         return list(self._tool_calls)
 
+    def messages(self) -> list[Message]:
+        """The assistant message(s) this response produced, as parts."""
+        self._force()
+        return self._output_messages()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (executes the response first if needed)."""
+        self._force()
+        return self._to_dict()
+
+    def execute_tool_calls(self, *, before_call: Any = None, after_call: Any = None) -> list[Any]:
+        """Run the tool calls this response asked for, with the prompt's tools."""
+        from .tools import run_tool_calls
+
+        calls = self.tool_calls()
+        if not calls:
+            return []
+        return run_tool_calls(calls, self.prompt.tools, before_call=before_call, after_call=after_call)
+
+    def _ensure_conversation(self) -> Any:
+        if self.conversation is None:
+            from .conversations import Conversation
+
+            self.conversation = Conversation(model=self.model, responses=[self])
+        elif self not in self.conversation.responses:
+            self.conversation.responses.append(self)
+        return self.conversation
+
+    def reply(self, prompt: Optional[str] = None, *, before_call: Any = None, after_call: Any = None,
+              **kwargs: Any) -> "Response":
+        """Run any pending tool calls, then send the next turn of the conversation."""
+        tool_results = self.execute_tool_calls(before_call=before_call, after_call=after_call)
+        conversation = self._ensure_conversation()
+        kwargs.setdefault("tools", self.prompt.tools)
+        kwargs.setdefault("key", self._key)
+        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+
 
 class AsyncResponse(_BaseResponse):
-    def __aiter__(self) -> AsyncIterator[str]:
-        return self._aiter()
-
-    async def _aiter(self) -> AsyncIterator[str]:
+    async def _aiter_events(self) -> AsyncIterator[StreamEvent]:
         if self._done or self._started:
-            for chunk in list(self._chunks):
-                yield chunk
+            for event in list(self._events):
+                yield event
             if self._done:
                 return
         self._begin()
         complete = False
+        emitted = 0
         try:
             args, kwargs = _execute_arguments(self.model, self)
             result = self.model.execute(*args, **kwargs)
             if inspect.isawaitable(result) and not hasattr(result, "__aiter__"):
                 result = await result
             if hasattr(result, "__aiter__"):
-                async for chunk in result:
-                    if chunk is None:
-                        continue
-                    self._chunks.append(str(chunk))
-                    yield str(chunk)
+                async for item in result:
+                    self._record(item)
+                    new, emitted = self._take_new_events(emitted)
+                    for event in new:
+                        yield event
             else:
-                for chunk in result or ():
-                    if chunk is None:
-                        continue
-                    self._chunks.append(str(chunk))
-                    yield str(chunk)
+                for item in result or ():
+                    self._record(item)
+            new, emitted = self._take_new_events(emitted)
+            for event in new:
+                yield event
             complete = True
         finally:
             self._finish(complete)
         await self._run_callbacks()
 
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._aiter_text()
+
+    async def _aiter_text(self) -> AsyncIterator[str]:
+        async for event in self._aiter_events():
+            if event.type == "text":
+                yield event.chunk
+
+    def astream_events(self) -> AsyncIterator[StreamEvent]:
+        return self._aiter_events()
+
     async def _force(self) -> "AsyncResponse":
         if not self._done:
-            async for _ in self:
+            async for _ in self._aiter_events():
                 pass
         return self
 
@@ -286,6 +470,39 @@ class AsyncResponse(_BaseResponse):
         await self._force()
         return list(self._tool_calls)
 
+    async def messages(self) -> list[Message]:
+        await self._force()
+        return self._output_messages()
+
+    async def to_dict(self) -> dict[str, Any]:
+        await self._force()
+        return self._to_dict()
+
+    async def execute_tool_calls(self, *, before_call: Any = None, after_call: Any = None) -> list[Any]:
+        from .tools import arun_tool_calls
+
+        calls = await self.tool_calls()
+        if not calls:
+            return []
+        return await arun_tool_calls(calls, self.prompt.tools, before_call=before_call, after_call=after_call)
+
+    def _ensure_conversation(self) -> Any:
+        if self.conversation is None:
+            from .conversations import AsyncConversation
+
+            self.conversation = AsyncConversation(model=self.model, responses=[self])
+        elif self not in self.conversation.responses:
+            self.conversation.responses.append(self)
+        return self.conversation
+
+    async def reply(self, prompt: Optional[str] = None, *, before_call: Any = None, after_call: Any = None,
+                    **kwargs: Any) -> "AsyncResponse":
+        tool_results = await self.execute_tool_calls(before_call=before_call, after_call=after_call)
+        conversation = self._ensure_conversation()
+        kwargs.setdefault("tools", self.prompt.tools)
+        kwargs.setdefault("key", self._key)
+        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+
     def __str__(self) -> str:
         if self._done:
             return "".join(self._chunks)
@@ -297,12 +514,7 @@ class AsyncResponse(_BaseResponse):
         sync = Response(self.prompt, self.model, self.stream, conversation=None, key=self._key)
         for name in ("id", "_chunks", "_done", "_started", "incomplete", "response_json",
                      "input_tokens", "output_tokens", "token_details", "resolved_model",
-                     "_start", "_end", "_start_utcnow", "_tool_calls"):
+                     "_start", "_end", "_start_utcnow", "_tool_calls", "_events"):
             setattr(sync, name, getattr(self, name))
         sync.conversation = self.conversation
         return sync
-
-
-def run_sync(coro: Any) -> Any:
-    """Run a coroutine to completion from sync code."""
-    return asyncio.run(coro)

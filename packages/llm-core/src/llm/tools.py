@@ -1,0 +1,349 @@
+"""Tools a model may call: plain functions, Tool objects and Toolbox classes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from .utils import new_id
+
+
+class CancelToolCall(Exception):
+    """Raise in ``before_call`` to skip a call; the model is told it was cancelled."""
+
+
+class PauseChain(Exception):
+    """Raise in a tool to stop the chain; ``tool_call`` and ``tool_results`` are set."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.tool_call: Optional["ToolCall"] = None
+        self.tool_results: list["ToolResult"] = []
+
+
+@dataclass
+class ToolCall:
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    tool_call_id: Optional[str] = None
+
+
+@dataclass
+class ToolResult:
+    name: str
+    output: str
+    tool_call_id: Optional[str] = None
+    attachments: list[Any] = field(default_factory=list)
+    exception: Optional[BaseException] = None
+
+
+@dataclass
+class ToolOutput:
+    """A tool may return this to send attachments along with its text output."""
+
+    output: Any
+    attachments: list[Any] = field(default_factory=list)
+
+
+def synthesize_tool_call_id() -> str:
+    return "tc_" + new_id()
+
+
+_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean",
+               list: "array", dict: "object"}
+
+
+def _annotation_schema(annotation: Any) -> dict[str, Any]:
+    if annotation is inspect.Parameter.empty or annotation is Any:
+        return {}
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _annotation_schema(args[0]) if len(args) == 1 else {}
+    if origin in (list, tuple, set):
+        args = typing.get_args(annotation)
+        items = _annotation_schema(args[0]) if args else {}
+        return {"type": "array", **({"items": items} if items else {})}
+    if origin is dict:
+        return {"type": "object"}
+    if annotation in _JSON_TYPES:
+        return {"type": _JSON_TYPES[annotation]}
+    json_schema = getattr(annotation, "model_json_schema", None)
+    if callable(json_schema):
+        return json_schema()
+    return {}
+
+
+def function_schema(function: Callable[..., Any]) -> dict[str, Any]:
+    """A JSON schema for a function's parameters, from its type hints."""
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:
+        hints = {}
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for name, param in inspect.signature(function).parameters.items():
+        if name in ("self", "llm_tool_call") or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        properties[name] = _annotation_schema(hints.get(name, param.annotation))
+        if param.default is inspect.Parameter.empty:
+            required.append(name)
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+@dataclass
+class Tool:
+    name: str
+    description: Optional[str] = None
+    input_schema: dict[str, Any] = field(default_factory=dict)
+    implementation: Optional[Callable[..., Any]] = None
+    plugin: Optional[str] = None
+    toolbox: Optional["Toolbox"] = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.input_schema:
+            self.input_schema = {"type": "object", "properties": {}}
+
+    @classmethod
+    def function(cls, function: Callable[..., Any], name: Optional[str] = None) -> "Tool":
+        """A Tool from a function: name, docstring description and schema from hints."""
+        doc = inspect.getdoc(function)
+        return cls(name=name or function.__name__, description=doc.strip() if doc else None,
+                   input_schema=function_schema(function), implementation=function)
+
+    def hash(self) -> str:
+        import hashlib
+
+        data = json.dumps({"name": self.name, "description": self.description,
+                           "input_schema": self.input_schema, "plugin": self.plugin}, sort_keys=True)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.implementation)
+
+
+class Toolbox:
+    """Subclass this: each public method becomes a tool named ``ClassName_method``."""
+
+    name: Optional[str] = None
+    _config: dict[str, Any]
+    _extra_tools: list[Tool]
+    _prepared: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        original = cls.__init__
+
+        def __init__(self: "Toolbox", *args: Any, **kw: Any) -> None:
+            # Record constructor arguments so the toolbox can be rebuilt later.
+            if not hasattr(self, "_config"):
+                try:
+                    bound = inspect.signature(original).bind(self, *args, **kw)
+                    bound.apply_defaults()
+                    self._config = {k: v for k, v in bound.arguments.items() if k != "self"}
+                except TypeError:
+                    self._config = {}
+            original(self, *args, **kw)
+
+        if original is not object.__init__:
+            cls.__init__ = __init__  # type: ignore[method-assign]
+
+    def _toolbox_name(self) -> str:
+        return self.name or self.__class__.__name__
+
+    def add_tool(self, function: Callable[..., Any], name: Optional[str] = None) -> None:
+        if not hasattr(self, "_extra_tools"):
+            self._extra_tools = []
+        self._extra_tools.append(Tool.function(function, name=name))
+
+    def method_tools(self) -> list[Tool]:
+        tools = []
+        for attr in dir(self.__class__):
+            if attr.startswith("_") or attr in ("name", "add_tool", "method_tools", "tools",
+                                                 "prepare", "prepare_async", "introspect_methods"):
+                continue
+            value = getattr(self.__class__, attr)
+            if not inspect.isfunction(value):
+                continue
+            bound = getattr(self, attr)
+            tool = Tool.function(bound, name=f"{self._toolbox_name()}_{attr}")
+            tool.plugin = getattr(self, "_plugin", None)
+            tool.toolbox = self
+            tools.append(tool)
+        return tools
+
+    def tools(self) -> list[Tool]:
+        extra = list(getattr(self, "_extra_tools", []))
+        for tool in extra:
+            tool.toolbox = self
+        return self.method_tools() + extra
+
+    def prepare(self) -> None:
+        """Override to set things up before the first tool call."""
+
+    async def prepare_async(self) -> None:
+        """Override for async set-up before the first tool call."""
+
+    def _ensure_prepared(self) -> None:
+        if not getattr(self, "_prepared", False):
+            self._prepared = True
+            self.prepare()
+
+    async def _ensure_prepared_async(self) -> None:
+        if not getattr(self, "_prepared", False):
+            self._prepared = True
+            self.prepare()
+            await self.prepare_async()
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(getattr(self, "_config", {}))
+
+
+def expand_tools(tools: Optional[list[Any]]) -> list[Tool]:
+    """Functions, Tools and Toolbox instances → a flat list of Tools."""
+    out: list[Tool] = []
+    for item in tools or []:
+        if isinstance(item, Tool):
+            out.append(item)
+        elif isinstance(item, Toolbox):
+            out.extend(item.tools())
+        elif isinstance(item, type) and issubclass(item, Toolbox):
+            out.extend(item().tools())
+        elif callable(item):
+            out.append(Tool.function(item))
+        else:
+            raise TypeError(f"Not a tool: {item!r}")
+    return out
+
+
+def _toolboxes(tools: list[Tool]) -> list[Toolbox]:
+    seen: list[Toolbox] = []
+    for tool in tools:
+        if tool.toolbox is not None and all(tool.toolbox is not b for b in seen):
+            seen.append(tool.toolbox)
+    return seen
+
+
+def _output(value: Any) -> tuple[str, list[Any]]:
+    attachments: list[Any] = []
+    if isinstance(value, ToolOutput):
+        attachments = list(value.attachments)
+        value = value.output
+    if isinstance(value, str):
+        return value, attachments
+    try:
+        return json.dumps(value, default=repr), attachments
+    except (TypeError, ValueError):
+        return str(value), attachments
+
+
+def _call_kwargs(tool: Tool, call: ToolCall) -> dict[str, Any]:
+    kwargs = dict(call.arguments or {})
+    try:
+        params = inspect.signature(tool.implementation).parameters  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        params = {}
+    if "llm_tool_call" in params:
+        kwargs["llm_tool_call"] = call
+    return kwargs
+
+
+def run_tool_calls(tool_calls: list[ToolCall], tools: list[Tool], before_call: Any = None,
+                   after_call: Any = None) -> list[ToolResult]:
+    """Execute tool calls in order; PauseChain propagates with sibling results attached."""
+    tools = expand_tools(tools)
+    for box in _toolboxes(tools):
+        box._ensure_prepared()
+    by_name = {t.name: t for t in tools}
+    results: list[ToolResult] = []
+    for call in tool_calls:
+        tool = by_name.get(call.name)
+        try:
+            if before_call is not None:
+                before_call(tool, call)
+        except CancelToolCall as exc:
+            results.append(ToolResult(call.name, f"Cancelled: {exc}" if str(exc) else "Cancelled",
+                                      call.tool_call_id, exception=exc))
+            continue
+        if tool is None or tool.implementation is None:
+            result = ToolResult(call.name, f"Error: tool '{call.name}' does not exist", call.tool_call_id)
+        else:
+            try:
+                value = tool.implementation(**_call_kwargs(tool, call))
+                if inspect.isawaitable(value):
+                    import asyncio
+
+                    value = asyncio.run(value)  # an async tool used from sync code
+                output, attachments = _output(value)
+                result = ToolResult(call.name, output, call.tool_call_id, attachments=attachments)
+            except PauseChain as pause:
+                pause.tool_call = call
+                pause.tool_results = results
+                raise
+            except Exception as exc:  # the model is told, the chain goes on
+                result = ToolResult(call.name, f"Error: {exc}", call.tool_call_id, exception=exc)
+        if after_call is not None:
+            after_call(tool, call, result)
+        results.append(result)
+    return results
+
+
+async def arun_tool_calls(tool_calls: list[ToolCall], tools: list[Any], before_call: Any = None,
+                          after_call: Any = None) -> list[ToolResult]:
+    """Async version: independent calls run concurrently; results keep the call order."""
+    import asyncio
+
+    tools = expand_tools(tools)
+    for box in _toolboxes(tools):
+        await box._ensure_prepared_async()
+    by_name = {t.name: t for t in tools}
+
+    async def maybe_await(value: Any) -> Any:
+        return await value if inspect.isawaitable(value) else value
+
+    async def one(call: ToolCall) -> ToolResult:
+        tool = by_name.get(call.name)
+        try:
+            if before_call is not None:
+                await maybe_await(before_call(tool, call))
+        except CancelToolCall as exc:
+            return ToolResult(call.name, f"Cancelled: {exc}" if str(exc) else "Cancelled",
+                              call.tool_call_id, exception=exc)
+        if tool is None or tool.implementation is None:
+            result = ToolResult(call.name, f"Error: tool '{call.name}' does not exist", call.tool_call_id)
+        else:
+            try:
+                value = await maybe_await(tool.implementation(**_call_kwargs(tool, call)))
+                output, attachments = _output(value)
+                result = ToolResult(call.name, output, call.tool_call_id, attachments=attachments)
+            except PauseChain as pause:
+                pause.tool_call = call
+                raise
+            except Exception as exc:
+                result = ToolResult(call.name, f"Error: {exc}", call.tool_call_id, exception=exc)
+        if after_call is not None:
+            await maybe_await(after_call(tool, call, result))
+        return result
+
+    outcomes = await asyncio.gather(*(one(c) for c in tool_calls), return_exceptions=True)
+    results: list[ToolResult] = []
+    pause: Optional[PauseChain] = None
+    for outcome in outcomes:
+        if isinstance(outcome, PauseChain):
+            pause = pause or outcome
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            results.append(outcome)
+    if pause is not None:
+        pause.tool_results = results
+        raise pause
+    return results
