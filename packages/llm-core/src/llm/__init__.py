@@ -44,7 +44,8 @@ _LAZY = {
     "get_async_models": "registry", "get_models_with_aliases": "registry",
     "get_embedding_model": "registry", "get_embedding_models": "registry",
     "get_embedding_models_with_aliases": "registry", "ModelWithAliases": "registry",
-    "EmbeddingModelWithAliases": "registry",
+    "EmbeddingModelWithAliases": "registry", "get_tools": "registry",
+    "get_fragment_loaders": "registry",
     # tools, chains, messages, fragments, schemas
     "Tool": "tools", "Toolbox": "tools", "ToolCall": "tools", "ToolResult": "tools",
     "ToolOutput": "tools", "CancelToolCall": "tools", "PauseChain": "tools",

@@ -162,3 +162,38 @@ def resolve_model_id(name: str) -> str:
         if name == entry.model.model_id or name in entry.aliases:
             return entry.model.model_id
     return name
+
+
+def get_tools() -> dict[str, Any]:
+    """Tools registered by plugins: name → ``llm.Tool``, or a Toolbox subclass by class name."""
+    from .tools import Tool, Toolbox
+
+    load_plugins()
+    tools: dict[str, Any] = {}
+
+    def make_register(plugin_name: str) -> Any:
+        def register(tool_or_toolbox: Any, name: Optional[str] = None) -> None:
+            if isinstance(tool_or_toolbox, type) and issubclass(tool_or_toolbox, Toolbox):
+                tool_or_toolbox._plugin = plugin_name  # type: ignore[attr-defined]
+                tools[name or tool_or_toolbox.name or tool_or_toolbox.__name__] = tool_or_toolbox
+                return
+            tool = tool_or_toolbox if isinstance(tool_or_toolbox, Tool) else Tool.function(tool_or_toolbox, name=name)
+            tool.plugin = tool.plugin or plugin_name
+            tools[name or tool.name] = tool
+        return register
+
+    for impl in pm.hook.register_tools.get_hookimpls():
+        impl.function(register=make_register(impl.plugin_name))
+    return tools
+
+
+def get_fragment_loaders() -> dict[str, Any]:
+    """Fragment loaders registered by plugins: prefix → ``loader(argument)``."""
+    load_plugins()
+    loaders: dict[str, Any] = {}
+
+    def register(prefix: str, loader: Any) -> None:
+        loaders.setdefault(prefix, loader)
+
+    pm.hook.register_fragment_loaders(register=register)
+    return loaders

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 #: Bump when a step is added below.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES = {
     "conversations": """CREATE TABLE IF NOT EXISTS [conversations] (
@@ -58,8 +58,82 @@ _COLUMNS = {
         ("options_json", "TEXT"), ("response", "TEXT"), ("response_json", "TEXT"),
         ("conversation_id", "TEXT"), ("duration_ms", "INTEGER"), ("datetime_utc", "TEXT"),
         ("input_tokens", "INTEGER"), ("output_tokens", "INTEGER"), ("token_details", "TEXT"),
+        # Additions of this release (new columns only):
+        ("schema_id", "TEXT"), ("resolved_model", "TEXT"), ("incomplete", "INTEGER"),
     ],
 }
+
+#: Tables for tools, fragments and schemas (added, never changing the documented ones).
+_EXTRA_TABLES = [
+    """CREATE TABLE IF NOT EXISTS [schemas] (
+  [id] TEXT PRIMARY KEY,
+  [content] TEXT
+)""",
+    """CREATE TABLE IF NOT EXISTS [fragments] (
+  [id] INTEGER PRIMARY KEY,
+  [hash] TEXT,
+  [content] TEXT,
+  [datetime_utc] TEXT,
+  [source] TEXT
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS [idx_fragments_hash] ON [fragments] ([hash])",
+    """CREATE TABLE IF NOT EXISTS [fragment_aliases] (
+  [alias] TEXT PRIMARY KEY,
+  [fragment_id] INTEGER REFERENCES [fragments]([id])
+)""",
+    """CREATE TABLE IF NOT EXISTS [prompt_fragments] (
+  [response_id] TEXT REFERENCES [responses]([id]),
+  [fragment_id] INTEGER REFERENCES [fragments]([id]),
+  [order] INTEGER,
+  PRIMARY KEY ([response_id], [fragment_id], [order])
+)""",
+    """CREATE TABLE IF NOT EXISTS [system_fragments] (
+  [response_id] TEXT REFERENCES [responses]([id]),
+  [fragment_id] INTEGER REFERENCES [fragments]([id]),
+  [order] INTEGER,
+  PRIMARY KEY ([response_id], [fragment_id], [order])
+)""",
+    """CREATE TABLE IF NOT EXISTS [tools] (
+  [id] INTEGER PRIMARY KEY,
+  [hash] TEXT,
+  [name] TEXT,
+  [description] TEXT,
+  [input_schema] TEXT,
+  [plugin] TEXT
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS [idx_tools_hash] ON [tools] ([hash])",
+    """CREATE TABLE IF NOT EXISTS [tool_responses] (
+  [tool_id] INTEGER REFERENCES [tools]([id]),
+  [response_id] TEXT REFERENCES [responses]([id]),
+  PRIMARY KEY ([tool_id], [response_id])
+)""",
+    """CREATE TABLE IF NOT EXISTS [tool_calls] (
+  [id] INTEGER PRIMARY KEY,
+  [response_id] TEXT REFERENCES [responses]([id]),
+  [tool_id] INTEGER REFERENCES [tools]([id]),
+  [name] TEXT,
+  [arguments] TEXT,
+  [tool_call_id] TEXT
+)""",
+    """CREATE TABLE IF NOT EXISTS [tool_results] (
+  [id] INTEGER PRIMARY KEY,
+  [response_id] TEXT REFERENCES [responses]([id]),
+  [tool_id] INTEGER REFERENCES [tools]([id]),
+  [name] TEXT,
+  [output] TEXT,
+  [tool_call_id] TEXT,
+  [instance_id] INTEGER,
+  [exception] TEXT
+)""",
+    """CREATE TABLE IF NOT EXISTS [tool_instances] (
+  [id] INTEGER PRIMARY KEY,
+  [plugin] TEXT,
+  [name] TEXT,
+  [arguments] TEXT
+)""",
+    "CREATE INDEX IF NOT EXISTS [idx_tool_calls_response_id] ON [tool_calls] ([response_id])",
+    "CREATE INDEX IF NOT EXISTS [idx_tool_results_response_id] ON [tool_results] ([response_id])",
+]
 
 _FTS = """CREATE VIRTUAL TABLE IF NOT EXISTS [responses_fts] USING FTS5 (
   [prompt],
@@ -115,7 +189,7 @@ def _apply(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
     if fts_is_new:
         conn.execute("INSERT INTO [responses_fts] ([responses_fts]) VALUES ('rebuild')")
-    for sql in _INDEXES:
+    for sql in _INDEXES + _EXTRA_TABLES:
         conn.execute(sql)
     for step in EXTRA_STEPS:
         step(conn)

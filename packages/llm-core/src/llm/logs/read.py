@@ -74,9 +74,19 @@ def load_conversation(conn: sqlite3.Connection, conversation_id: Optional[str] =
             options_obj = model.Options(**options)
         except Exception:  # options from another model version: keep the history usable
             options_obj = model.Options()
+        keys = r.keys()
+        schema = None
+        if "schema_id" in keys and r["schema_id"]:
+            srow = conn.execute("SELECT content FROM schemas WHERE id = ?", [r["schema_id"]]).fetchone()
+            schema = _loads(srow[0]) if srow else None
         prompt = Prompt(r["prompt"], model, system=r["system"], options=options_obj,
                         attachments=_attachments_for(conn, r["id"]),
-                        prompt_json=_loads(r["prompt_json"]))
+                        prompt_json=_loads(r["prompt_json"]),
+                        fragments=_fragments_for(conn, "prompt_fragments", r["id"]),
+                        system_fragments=_fragments_for(conn, "system_fragments", r["id"]),
+                        tools=_tools_for(conn, r["id"]),
+                        tool_results=_tool_results_for(conn, r["id"]))
+        prompt.schema = schema
         response = response_cls(prompt, model, stream=False, conversation=conversation)
         response.id = r["id"]
         response._chunks = [r["response"] or ""]
@@ -86,5 +96,55 @@ def load_conversation(conn: sqlite3.Connection, conversation_id: Optional[str] =
         response.input_tokens = r["input_tokens"]
         response.output_tokens = r["output_tokens"]
         response.token_details = _loads(r["token_details"])
+        if "incomplete" in keys:
+            response.incomplete = bool(r["incomplete"])
+        from ..tools import ToolCall
+
+        for call in conn.execute(
+            "SELECT name, arguments, tool_call_id FROM tool_calls WHERE response_id = ? ORDER BY id", [r["id"]]
+        ).fetchall():
+            response.add_tool_call(ToolCall(call["name"], _loads(call["arguments"]) or {}, call["tool_call_id"]))
         conversation.responses.append(response)
     return conversation
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [name]).fetchone() is not None
+
+
+def _fragments_for(conn: sqlite3.Connection, table: str, response_id: str) -> list[Any]:
+    from ..fragments import Fragment
+
+    if not _has_table(conn, table):
+        return []
+    rows = conn.execute(
+        f"SELECT fragments.content, fragments.source FROM [{table}] JOIN fragments "
+        f"ON fragments.id = [{table}].fragment_id WHERE response_id = ? ORDER BY [{table}].[order]",
+        [response_id],
+    ).fetchall()
+    return [Fragment(row[0], row[1]) for row in rows]
+
+
+def _tools_for(conn: sqlite3.Connection, response_id: str) -> list[Any]:
+    """Tools a logged prompt offered, without implementations (the CLI re-attaches them)."""
+    from ..tools import Tool
+
+    if not _has_table(conn, "tool_responses"):
+        return []
+    rows = conn.execute(
+        "SELECT tools.name, tools.description, tools.input_schema, tools.plugin FROM tools "
+        "JOIN tool_responses ON tools.id = tool_responses.tool_id WHERE tool_responses.response_id = ?",
+        [response_id],
+    ).fetchall()
+    return [Tool(name=row[0], description=row[1], input_schema=_loads(row[2]) or {}, plugin=row[3]) for row in rows]
+
+
+def _tool_results_for(conn: sqlite3.Connection, response_id: str) -> list[Any]:
+    from ..tools import ToolResult
+
+    if not _has_table(conn, "tool_results"):
+        return []
+    rows = conn.execute(
+        "SELECT name, output, tool_call_id FROM tool_results WHERE response_id = ? ORDER BY id", [response_id]
+    ).fetchall()
+    return [ToolResult(row[0], row[1], row[2]) for row in rows]
