@@ -8,14 +8,19 @@
 from .connection import BUSY_TIMEOUT_SECONDS, LogsDatabaseError, connect, open_db
 from .migrations import SCHEMA_VERSION, migrate
 from .read import latest_conversation_id, load_conversation
-from .write import log_response
+from .recovery import import_pending, log_or_keep, pending_path
+from .write import log_response, store_fragment
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "LogsDatabaseError",
     "SCHEMA_VERSION",
     "connect",
+    "import_pending",
     "latest_conversation_id",
+    "log_or_keep",
+    "pending_path",
+    "store_fragment",
     "load_conversation",
     "log_response",
     "migrate",

@@ -1,7 +1,14 @@
-"""Writing responses to logs.db: one response, one transaction."""
+"""Writing responses to logs.db: one response, one transaction.
+
+A response is first turned into a list of JSON-safe *operations* (rows to
+insert, fragments and tools to store once by hash). Applying them is one
+``BEGIN IMMEDIATE`` transaction; if that fails, the same operations can be
+kept in the recovery file and applied later (see :mod:`llm.logs.recovery`).
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from typing import Any
@@ -9,6 +16,8 @@ from typing import Any
 from ..schemas import schema_id
 from ..utils import truncate_string
 from .connection import as_connection
+
+Operation = dict[str, Any]
 
 
 def _json_or_none(value: Any) -> Any:
@@ -44,15 +53,17 @@ def response_row(response: Any) -> dict[str, Any]:
     }
 
 
-def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any], verb: str = "INSERT") -> None:
-    columns = ", ".join(f"[{c}]" for c in row)
-    marks = ", ".join("?" for _ in row)
-    conn.execute(f"{verb} INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+def _insert_op(table: str, row: dict[str, Any], verb: str = "INSERT") -> Operation:
+    encoded = {}
+    for key, value in row.items():
+        if isinstance(value, (bytes, bytearray)):
+            value = {"$base64": base64.b64encode(bytes(value)).decode("ascii")}
+        encoded[key] = value
+    return {"op": "insert", "table": table, "verb": verb, "row": encoded}
 
 
-def log_response(db: Any, response: Any) -> None:
-    """Write the conversation (if new), the response and its attachments atomically."""
-    conn = as_connection(db)
+def response_operations(response: Any) -> list[Operation]:
+    """Everything to write for one response, as JSON-safe operations."""
     conversation = response.conversation
     if conversation is None:
         # Every logged response belongs to a conversation, as in earlier releases.
@@ -61,101 +72,124 @@ def log_response(db: Any, response: Any) -> None:
         conversation = Conversation(model=response.model)
         response.conversation = conversation
         conversation.responses.append(response)
+    if not conversation.name:
+        conversation.name = truncate_string(response.prompt.prompt or "", 32)
+    prompt = response.prompt
     row = response_row(response)
+    ops = [
+        _insert_op("conversations", {"id": conversation.id, "name": conversation.name,
+                                     "model": conversation.model.model_id}, "INSERT OR IGNORE"),
+        _insert_op("responses", row),
+    ]
+    for order, attachment in enumerate(prompt.attachments):
+        content = None
+        if not attachment.path and not attachment.url:
+            content = attachment.content_bytes()
+        ops.append(_insert_op("attachments", {"id": attachment.id(), "type": attachment.resolve_type(),
+                                              "path": attachment.path, "url": attachment.url,
+                                              "content": content}, "INSERT OR IGNORE"))
+        ops.append(_insert_op("prompt_attachments", {"response_id": response.id, "attachment_id": attachment.id(),
+                                                     "order": order}, "INSERT OR IGNORE"))
+    if prompt.schema:
+        ops.append(_insert_op("schemas", {"id": row["schema_id"], "content": json.dumps(prompt.schema)},
+                              "INSERT OR IGNORE"))
+    for table, fragments in (("prompt_fragments", prompt.fragments), ("system_fragments", prompt.system_fragments)):
+        for order, fragment in enumerate(fragments):
+            ops.append({"op": "fragment", "table": table, "response_id": response.id, "order": order,
+                        "content": str(fragment), "source": getattr(fragment, "source", None) or None})
+    for tool in prompt.tools:
+        ops.append({"op": "tool", "response_id": response.id, "hash": tool.hash(), "name": tool.name,
+                    "description": tool.description, "input_schema": json.dumps(tool.input_schema),
+                    "plugin": tool.plugin})
+    for call in response._tool_calls:
+        ops.append({"op": "tool_call", "response_id": response.id, "name": call.name,
+                    "arguments": json.dumps(call.arguments or {}, default=repr),
+                    "tool_call_id": call.tool_call_id})
+    for result in prompt.tool_results:
+        exception = getattr(result, "exception", None)
+        ops.append({"op": "tool_result", "response_id": response.id, "name": result.name,
+                    "output": result.output, "tool_call_id": result.tool_call_id,
+                    "exception": f"{exception.__class__.__name__}: {exception}" if exception else None})
+    return ops
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: base64.b64decode(v["$base64"]) if isinstance(v, dict) and "$base64" in v else v
+            for k, v in row.items()}
+
+
+def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any], verb: str = "INSERT") -> None:
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    conn.execute(f"{verb} INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+
+
+def store_fragment(conn: sqlite3.Connection, fragment: Any) -> int:
+    """Store a fragment once (by hash) and return its id; for ``llm fragments set``."""
+    import hashlib
+
+    content = str(fragment)
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    row = conn.execute("SELECT id FROM fragments WHERE hash = ?", [digest]).fetchone()
+    if row:
+        return row[0]
+    cursor = conn.execute(
+        "INSERT INTO fragments (hash, content, datetime_utc, source) VALUES (?, ?, datetime('now'), ?)",
+        [digest, content, getattr(fragment, "source", None) or None],
+    )
+    return cursor.lastrowid  # type: ignore[return-value]
+
+
+def _tool_id(conn: sqlite3.Connection, op: Operation) -> int:
+    row = conn.execute("SELECT id FROM tools WHERE hash = ?", [op["hash"]]).fetchone()
+    if row:
+        return row[0]
+    cursor = conn.execute(
+        "INSERT INTO tools (hash, name, description, input_schema, plugin) VALUES (?, ?, ?, ?, ?)",
+        [op["hash"], op["name"], op["description"], op["input_schema"], op["plugin"]],
+    )
+    return cursor.lastrowid  # type: ignore[return-value]
+
+
+def _apply(conn: sqlite3.Connection, ops: list[Operation]) -> None:
+    from ..fragments import Fragment
+
+    tool_ids: dict[str, int] = {}
+    for op in ops:
+        kind = op["op"]
+        if kind == "insert":
+            _insert(conn, op["table"], _decode(op["row"]), op["verb"])
+        elif kind == "fragment":
+            fragment_id = store_fragment(conn, Fragment(op["content"], op.get("source")))
+            _insert(conn, op["table"], {"response_id": op["response_id"], "fragment_id": fragment_id,
+                                        "order": op["order"]}, "INSERT OR IGNORE")
+        elif kind == "tool":
+            tool_ids[op["name"]] = _tool_id(conn, op)
+            _insert(conn, "tool_responses", {"tool_id": tool_ids[op["name"]], "response_id": op["response_id"]},
+                    "INSERT OR IGNORE")
+        elif kind == "tool_call":
+            _insert(conn, "tool_calls", {"response_id": op["response_id"], "tool_id": tool_ids.get(op["name"]),
+                                         "name": op["name"], "arguments": op["arguments"],
+                                         "tool_call_id": op["tool_call_id"]})
+        elif kind == "tool_result":
+            _insert(conn, "tool_results", {"response_id": op["response_id"], "tool_id": tool_ids.get(op["name"]),
+                                           "name": op["name"], "output": op["output"],
+                                           "tool_call_id": op["tool_call_id"], "exception": op["exception"]})
+        else:
+            raise ValueError(f"Unknown log operation {kind!r}")
+
+
+def apply_operations(conn: sqlite3.Connection, ops: list[Operation]) -> None:
+    """Apply one response's operations in a single transaction."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if not conversation.name:
-            conversation.name = truncate_string(response.prompt.prompt or "", 32)
-        _insert(conn, "conversations", {
-            "id": conversation.id,
-            "name": conversation.name,
-            "model": conversation.model.model_id,
-        }, verb="INSERT OR IGNORE")
-        _insert(conn, "responses", row)
-        for order, attachment in enumerate(response.prompt.attachments):
-            attachment_id = attachment.id()
-            content = None
-            if not attachment.path and not attachment.url:
-                content = attachment.content_bytes()
-            _insert(conn, "attachments", {
-                "id": attachment_id,
-                "type": attachment.resolve_type(),
-                "path": attachment.path,
-                "url": attachment.url,
-                "content": content,
-            }, verb="INSERT OR IGNORE")
-            _insert(conn, "prompt_attachments", {
-                "response_id": response.id,
-                "attachment_id": attachment_id,
-                "order": order,
-            }, verb="INSERT OR IGNORE")
-        if prompt_schema := response.prompt.schema:
-            _insert(conn, "schemas", {"id": row["schema_id"], "content": json.dumps(prompt_schema)},
-                    verb="INSERT OR IGNORE")
-        _log_fragments(conn, response)
-        _log_tools(conn, response)
+        _apply(conn, ops)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
 
 
-def _fragment_id(conn: sqlite3.Connection, fragment: Any) -> int:
-    from ..fragments import Fragment
-
-    if not isinstance(fragment, Fragment):
-        fragment = Fragment(str(fragment))
-    digest = fragment.id()
-    row = conn.execute("SELECT id FROM fragments WHERE hash = ?", [digest]).fetchone()
-    if row:
-        return row[0]
-    cursor = conn.execute(
-        "INSERT INTO fragments (hash, content, datetime_utc, source) VALUES (?, ?, datetime('now'), ?)",
-        [digest, str(fragment), fragment.source or None],
-    )
-    return cursor.lastrowid  # type: ignore[return-value]
-
-
-def store_fragment(conn: sqlite3.Connection, fragment: Any) -> int:
-    """Store a fragment once (by hash) and return its id; for ``llm fragments set``."""
-    return _fragment_id(conn, fragment)
-
-
-def _log_fragments(conn: sqlite3.Connection, response: Any) -> None:
-    for table, fragments in (("prompt_fragments", response.prompt.fragments),
-                             ("system_fragments", response.prompt.system_fragments)):
-        for order, fragment in enumerate(fragments):
-            _insert(conn, table, {"response_id": response.id, "fragment_id": _fragment_id(conn, fragment),
-                                  "order": order}, verb="INSERT OR IGNORE")
-
-
-def _tool_id(conn: sqlite3.Connection, tool: Any) -> int:
-    digest = tool.hash()
-    row = conn.execute("SELECT id FROM tools WHERE hash = ?", [digest]).fetchone()
-    if row:
-        return row[0]
-    cursor = conn.execute(
-        "INSERT INTO tools (hash, name, description, input_schema, plugin) VALUES (?, ?, ?, ?, ?)",
-        [digest, tool.name, tool.description, json.dumps(tool.input_schema), tool.plugin],
-    )
-    return cursor.lastrowid  # type: ignore[return-value]
-
-
-def _log_tools(conn: sqlite3.Connection, response: Any) -> None:
-    tool_ids = {}
-    for tool in response.prompt.tools:
-        tool_ids[tool.name] = _tool_id(conn, tool)
-        _insert(conn, "tool_responses", {"tool_id": tool_ids[tool.name], "response_id": response.id},
-                verb="INSERT OR IGNORE")
-    for call in response._tool_calls:
-        _insert(conn, "tool_calls", {
-            "response_id": response.id, "tool_id": tool_ids.get(call.name), "name": call.name,
-            "arguments": json.dumps(call.arguments or {}, default=repr), "tool_call_id": call.tool_call_id,
-        })
-    for result in response.prompt.tool_results:
-        exception = getattr(result, "exception", None)
-        _insert(conn, "tool_results", {
-            "response_id": response.id, "tool_id": tool_ids.get(result.name), "name": result.name,
-            "output": result.output, "tool_call_id": result.tool_call_id,
-            "exception": f"{exception.__class__.__name__}: {exception}" if exception else None,
-        })
+def log_response(db: Any, response: Any) -> None:
+    """Write the conversation (if new), the response, attachments, tools and fragments atomically."""
+    apply_operations(as_connection(db), response_operations(response))

@@ -1,0 +1,97 @@
+"""Nothing lost when logging fails.
+
+If logs.db cannot be written (locked past the timeout, read-only, corrupt,
+disk full), the response's operations are appended to ``logs-pending.jsonl``
+in the user directory. The next successful write to that database imports
+them first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from ..config import user_dir, write_atomic
+from .connection import LogsDatabaseError, _describe, open_db
+from .write import apply_operations, response_operations
+
+PENDING_FILENAME = "logs-pending.jsonl"
+
+
+def pending_path() -> Path:
+    return user_dir() / PENDING_FILENAME
+
+
+def _save(db_path: Path, ops: list[dict[str, Any]]) -> Path:
+    path = pending_path()
+    line = json.dumps({"db": str(db_path.resolve()), "ops": ops}) + "\n"
+    with open(path, "a", encoding="utf-8") as fp:
+        fp.write(line)
+        fp.flush()
+        os.fsync(fp.fileno())
+    return path
+
+
+def import_pending(conn: sqlite3.Connection, db_path: Path) -> int:
+    """Apply pending records meant for ``db_path``; returns how many were imported."""
+    path = pending_path()
+    if not path.exists():
+        return 0
+    target = str(db_path.resolve())
+    keep: list[str] = []
+    imported = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            keep.append(line)
+            continue
+        if record.get("db") != target:
+            keep.append(line)
+            continue
+        try:
+            apply_operations(conn, record["ops"])
+        except sqlite3.IntegrityError:
+            pass  # already there (imported by another process): nothing to do
+        imported += 1
+    if imported:
+        if keep:
+            write_atomic(path, "\n".join(keep) + "\n")
+        else:
+            path.unlink(missing_ok=True)
+    return imported
+
+
+def log_or_keep(response: Any, db_path: Union[str, Path, None] = None) -> Optional[str]:
+    """Log a response; on failure keep it in the recovery file.
+
+    Returns None on success, else a one-line warning for the user. Raises only
+    when even the recovery file cannot be written.
+    """
+    from ..config import logs_db_path
+
+    path = Path(db_path) if db_path is not None else logs_db_path()
+    ops = response_operations(response)
+    try:
+        conn = open_db(path)
+        try:
+            imported = import_pending(conn, path)
+            apply_operations(conn, ops)
+        finally:
+            conn.close()
+    except (sqlite3.Error, LogsDatabaseError, OSError) as exc:
+        reason = _describe(exc) if isinstance(exc, sqlite3.Error) else str(exc)
+        prefix = f"{path}: "
+        if reason.startswith(prefix):
+            reason = reason[len(prefix):]
+        kept = _save(path, ops)
+        return f"Warning: could not write to {path}: {reason}; the response was kept in {kept} and will be logged next time"
+    if imported:
+        sys.stderr.write(f"Imported {imported} pending log record{'s' if imported != 1 else ''} into {path}\n")
+    return None
