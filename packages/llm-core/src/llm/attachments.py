@@ -21,13 +21,15 @@ class Attachment:
     url: Optional[str] = None
     content: Optional[bytes] = None
     _id: Optional[str] = field(default=None, repr=False)
+    #: True when ``content`` was fetched from ``url`` (the id stays URL-based).
+    _fetched: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.path is not None:
             self.path = str(self.path)
 
     def hash_id(self) -> str:
-        if self.content is None and self.path is None and self.url is not None:
+        if self.path is None and self.url is not None and (self.content is None or self._fetched):
             return hashlib.sha256(json.dumps({"url": self.url}).encode("utf-8")).hexdigest()
         return hashlib.sha256(self.content_bytes()).hexdigest()
 
@@ -50,6 +52,7 @@ class Attachment:
         elif self.url:
             data, header_type = _fetch(self.url)
             self.content = data
+            self._fetched = True
             found = mimetype_from_bytes(data) or header_type
         if not found:
             raise AttachmentError(f"Could not determine the content type of {self.describe()}")
@@ -68,6 +71,7 @@ class Attachment:
             return self.content
         if self.url:
             self.content, _ = _fetch(self.url)
+            self._fetched = True
             return self.content
         raise AttachmentError("Attachment has no path, url or content")
 

@@ -334,6 +334,10 @@ class Response(_BaseResponse):
         self._force()
         return "".join(self._chunks)
 
+    def text_or_raise(self) -> str:
+        """For a sync response the same as ``text()``: it is evaluated if needed."""
+        return self.text()
+
     def __str__(self) -> str:
         return self.text()
 
