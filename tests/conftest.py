@@ -7,7 +7,13 @@ for every test.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Set before collection: a test module that builds the CLI at import time
+# loads plugins then, and they stay loaded for the whole run.
+os.environ["LLM_LOAD_PLUGINS"] = ""
 
 from support.fixtures import FixturePlugin
 

@@ -1,0 +1,60 @@
+"""``llm openai ...`` commands (imported only when the CLI is built)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any, Optional
+
+import click
+
+import llm
+
+from . import client as _client
+
+__all__ = ["add_commands"]
+
+
+def add_commands(cli: Any) -> None:
+    @cli.group(name="openai")
+    def openai_() -> None:
+        "Commands for working directly with the OpenAI API"
+
+    @openai_.command(name="models")
+    @click.option("json_", "--json", is_flag=True, help="Output as JSON")
+    @click.option("--key", help="OpenAI API key")
+    def models(json_: bool, key: Optional[str]) -> None:
+        "List models available to you from the OpenAI API"
+        from llm.utils import dicts_to_table_string
+
+        api_key = llm.get_key(key, "openai", "OPENAI_API_KEY")
+        if not api_key:
+            raise click.ClickException(
+                "No key found - add one using 'llm keys set openai' "
+                "or set the OPENAI_API_KEY environment variable")
+        client = _client.make_client(key=api_key)
+        try:
+            with _client.translate_errors(getattr(client, "base_url", None), api_key):
+                page = client.models.list()
+                data = [_plain(model) for model in page.data]
+        finally:
+            client.close()
+        if json_:
+            click.echo(json.dumps(data, indent=4))
+            return
+        rows = []
+        for item in data:
+            created = item.get("created")
+            if isinstance(created, (int, float)):
+                created = datetime.datetime.fromtimestamp(
+                    created, datetime.timezone.utc).replace(tzinfo=None).isoformat()
+            rows.append({"id": item.get("id"), "owned_by": item.get("owned_by"),
+                         "created": created})
+        click.echo("\n".join(dicts_to_table_string(["id", "owned_by", "created"], rows)))
+
+
+def _plain(model: Any) -> dict:
+    """The fields the API sent (not the client's defaults for missing ones)."""
+    if hasattr(model, "model_dump"):
+        return model.model_dump(exclude_unset=True)
+    return dict(model)

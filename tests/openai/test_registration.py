@@ -1,0 +1,138 @@
+"""What the plugin registers, matched against the documentation."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import llm
+
+SPEC = Path("/work/shared/spec/docs")
+DOCUMENTED = """\
+OpenAI Chat: gpt-4o (aliases: 4o)
+OpenAI Chat: chatgpt-4o-latest (aliases: chatgpt-4o)
+OpenAI Chat: gpt-4o-mini (aliases: 4o-mini)
+OpenAI Chat: gpt-4o-audio-preview
+OpenAI Chat: gpt-4o-audio-preview-2024-12-17
+OpenAI Chat: gpt-4o-audio-preview-2024-10-01
+OpenAI Chat: gpt-4o-mini-audio-preview
+OpenAI Chat: gpt-4o-mini-audio-preview-2024-12-17
+OpenAI Chat: gpt-3.5-turbo (aliases: 3.5, chatgpt)
+OpenAI Chat: gpt-3.5-turbo-16k (aliases: chatgpt-16k, 3.5-16k)
+OpenAI Chat: gpt-4 (aliases: 4, gpt4)
+OpenAI Chat: gpt-4-32k (aliases: 4-32k)
+OpenAI Chat: gpt-4-1106-preview
+OpenAI Chat: gpt-4-0125-preview
+OpenAI Chat: gpt-4-turbo-2024-04-09
+OpenAI Chat: gpt-4-turbo (aliases: gpt-4-turbo-preview, 4-turbo, 4t)
+OpenAI Chat: o1
+OpenAI Chat: o1-2024-12-17
+OpenAI Chat: o1-preview
+OpenAI Chat: o1-mini
+OpenAI Chat: o3-mini
+OpenAI Completion: gpt-3.5-turbo-instruct (aliases: 3.5-instruct, chatgpt-instruct)
+""".splitlines()
+ADDITIONS = [
+    "OpenAI Chat: gpt-4.1 (aliases: 4.1)",
+    "OpenAI Chat: gpt-4.1-mini (aliases: 4.1-mini)",
+    "OpenAI Chat: gpt-4.1-nano (aliases: 4.1-nano)",
+    "OpenAI Chat: o3",
+    "OpenAI Chat: o4-mini",
+]
+
+
+def _line(entry) -> str:
+    line = str(entry.model)
+    if entry.aliases:
+        line += f" (aliases: {', '.join(entry.aliases)})"
+    return line
+
+
+def test_models_listed_exactly_as_documented():
+    lines = [_line(m) for m in llm.get_models_with_aliases() if str(m.model).startswith("OpenAI")]
+    assert lines == DOCUMENTED + ADDITIONS
+
+
+def test_documented_list_is_the_spec():
+    if not (SPEC / "openai-models.md").exists():  # pragma: no cover - spec not shipped
+        return
+    text = (SPEC / "openai-models.md").read_text()
+    block = re.search(r"```\n(OpenAI Chat: gpt-4o .*?)```", text, re.S).group(1)
+    assert block.splitlines() == DOCUMENTED
+
+
+def test_every_model_has_an_async_twin():
+    for entry in llm.get_models_with_aliases():
+        if str(entry.model).startswith("OpenAI"):
+            assert entry.async_model is not None
+            assert entry.async_model.model_id == entry.model.model_id
+            assert type(entry.async_model).__name__.startswith("Async")
+
+
+def test_attachment_types_per_model():
+    images = {"image/png", "image/jpeg", "image/webp", "image/gif"}
+    audio = {"audio/wav", "audio/mpeg"}
+    expected = {
+        "gpt-4o": images, "chatgpt-4o-latest": images, "gpt-4o-mini": images,
+        "gpt-4o-audio-preview": audio, "gpt-4o-mini-audio-preview-2024-12-17": audio,
+        "gpt-3.5-turbo": set(), "gpt-4": set(), "gpt-4-turbo": set(),
+        "o1": images, "o1-2024-12-17": images, "o1-preview": set(), "o1-mini": set(),
+        "o3-mini": set(), "gpt-3.5-turbo-instruct": set(),
+        "gpt-4.1": images | {"application/pdf"}, "o4-mini": images | {"application/pdf"},
+    }
+    for model_id, types in expected.items():
+        assert llm.get_model(model_id).attachment_types == types, model_id
+
+
+def test_option_fields_follow_usage_docs():
+    chat = ["temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty", "stop",
+            "logit_bias", "seed", "json_object"]
+    assert list(llm.get_model("gpt-4o").Options.model_fields) == chat
+    assert list(llm.get_model("o1").Options.model_fields) == chat + ["reasoning_effort"]
+    assert list(llm.get_model("o1-preview").Options.model_fields) == chat
+    assert list(llm.get_model("3.5-instruct").Options.model_fields) == chat[:-1] + ["logprobs"]
+
+
+def test_option_descriptions_follow_usage_docs():
+    if not (SPEC / "usage.md").exists():  # pragma: no cover
+        return
+    text = (SPEC / "usage.md").read_text()
+    start = text.index("OpenAI Completion: gpt-3.5-turbo-instruct (aliases: 3.5-instruct")
+    block = text[start:text.index("Default:", start)].splitlines()[2:]
+    documented = {}
+    name = None
+    for line in block:
+        if line.startswith("    ") and not line.startswith("      "):
+            name, _, kind = line.strip().partition(": ")
+            documented[name] = [kind, ""]
+        elif line.startswith("      "):
+            documented[name][1] = (documented[name][1] + " " + line.strip()).strip()
+    fields = llm.get_model("3.5-instruct").Options.model_fields
+    assert list(documented) == list(fields)
+    for name, (_, description) in documented.items():
+        assert fields[name].description == description, name
+
+
+def test_importing_the_plugin_does_not_import_openai_or_httpx():
+    code = (
+        "import sys, llm_openai, llm_openai.plugin, llm_openai.models; "
+        "import llm.default_plugins.openai_models; "
+        "heavy = [m for m in ('openai', 'httpx', 'httpx2', 'yaml') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_listing_models_does_not_import_openai(tmp_path):
+    code = (
+        "import sys, llm; llm.get_models_with_aliases(); llm.get_embedding_models(); "
+        "print(','.join(m for m in ('openai', 'httpx', 'httpx2', 'yaml') if m in sys.modules))"
+    )
+    env = {"LLM_USER_PATH": str(tmp_path), "LLM_LOAD_PLUGINS": "", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env=env)
+    assert result.stdout.strip() == ""
