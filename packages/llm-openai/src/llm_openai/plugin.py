@@ -17,7 +17,9 @@ from .catalog import (
     LATER_CHAT_MODELS,
     load_extra_models,
 )
-from .models import AsyncChat, AsyncCompletion, Chat, Completion, OpenAIEmbeddingModel
+
+# The model classes (pydantic option models) are imported inside the hooks:
+# commands that list no models, such as `llm --help`, never pay for them.
 
 __all__ = ["register_models", "register_embedding_models", "register_commands",
            "extra_model_pair"]
@@ -29,6 +31,8 @@ _CTOR_KEYS = ("model_name", "api_base", "api_type", "api_version", "api_engine",
 
 def extra_model_pair(entry: dict) -> tuple[Any, Any]:
     """(sync, async) models for one ``extra-openai-models.yaml`` entry."""
+    from .models import AsyncChat, AsyncCompletion, Chat, Completion
+
     kwargs = {key: entry[key] for key in _CTOR_KEYS if entry.get(key) is not None}
     if entry.get("completion"):
         pair = (Completion(entry["model_id"], **kwargs),
@@ -49,6 +53,8 @@ def extra_model_pair(entry: dict) -> tuple[Any, Any]:
 
 @llm.hookimpl
 def register_models(register: Callable[..., None]) -> None:
+    from .models import AsyncChat, AsyncCompletion, Chat, Completion
+
     for spec in DEFAULT_CHAT_MODELS:
         register(Chat(spec.model_id, **spec.options), AsyncChat(spec.model_id, **spec.options),
                  aliases=spec.aliases)
@@ -65,6 +71,8 @@ def register_models(register: Callable[..., None]) -> None:
 
 @llm.hookimpl
 def register_embedding_models(register: Callable[..., None]) -> None:
+    from .models import OpenAIEmbeddingModel
+
     for model_id, api_name, dimensions, aliases in EMBEDDING_MODELS:
         register(OpenAIEmbeddingModel(model_id, api_name, dimensions), aliases=aliases)
 
