@@ -62,16 +62,36 @@ Then execute a prompt like this:
 """
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    # Looked up only when asked for: reading distribution metadata costs start-up time.
+    if value and not ctx.resilient_parsing:
+        click.echo(f"llm, version {_version()}")
+        ctx.exit()
+
+
 @click.group(cls=LLMGroup, default="prompt", default_if_no_args=True, help=HELP)
-@click.version_option(version=_version(), prog_name="llm")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     pass
 
 
 def _add_builtin_commands() -> None:
+    """Add each command group; one that fails costs a warning, not the whole tool."""
     for name in COMMAND_MODULES:
-        module = importlib.import_module(f"llm_cli.commands.{name}")
-        module.register(cli)
+        try:
+            module = importlib.import_module(f"llm_cli.commands.{name}")
+            module.register(cli)
+        except Exception as exc:
+            if raise_errors():
+                raise
+            warn(f"Warning: the '{name}' commands failed to load: {one_line(exc)}")
 
 
 def _add_plugin_commands() -> None:
@@ -80,7 +100,7 @@ def _add_plugin_commands() -> None:
 
     try:
         load_plugins()
-    except Exception as exc:  # noqa: BLE001 - core should already isolate each plugin
+    except Exception as exc:
         if raise_errors():
             raise
         warn(f"Warning: failed to load plugins: {one_line(exc)}")
@@ -88,10 +108,23 @@ def _add_plugin_commands() -> None:
     for impl in reversed(pm.hook.register_commands.get_hookimpls()):
         try:
             impl.function(cli=cli)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if raise_errors():
                 raise
-            warn(f"Warning: plugin {impl.plugin_name} failed to register commands: {one_line(exc)}")
+            warn(
+                f"Warning: plugin {_distribution_of(impl.plugin_name)} failed to register "
+                f"commands: {one_line(exc)}"
+            )
+
+
+def _distribution_of(plugin_name: str) -> str:
+    """The distribution that installed an entry-point plugin, for messages users can act on."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="llm"):
+        if ep.name == plugin_name and ep.dist is not None:
+            return ep.dist.metadata["Name"]
+    return plugin_name
 
 
 _add_builtin_commands()

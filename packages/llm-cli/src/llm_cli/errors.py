@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -27,9 +28,10 @@ class FriendlyGroupMixin:
             return super().invoke(ctx)  # type: ignore[misc]
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, BrokenPipeError):
+            # click exits quietly when the reader of a pipe goes away (`llm logs | head`).
             raise
-        except Exception as exc:  # noqa: BLE001 - the whole point
+        except Exception as exc:
             if raise_errors():
                 raise
             raise click.ClickException(one_line(exc)) from exc
@@ -44,7 +46,7 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except click.ClickException:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if raise_errors():
                 raise
             raise click.ClickException(one_line(exc)) from exc
