@@ -426,16 +426,17 @@ def test_logs_extract(invoke, add_response):
     add_response(id="r1", response=CODE)
     add_response(id="r2", response="no code here")
     add_response(id="r3", response="```\nthird = 3\n```")
-    assert invoke("logs", "-x").output == "first = 1\n\nthird = 3\n\n"
-    assert invoke("logs", "--extract").output == "first = 1\n\nthird = 3\n\n"
-    assert invoke("logs", "--xl").output == "second = 2\n\nthird = 3\n\n"
-    assert invoke("logs", "--extract-last", "-n", "1").output == "third = 3\n\n"
+    # The same extraction as `llm prompt -x`: the block without its final newline.
+    assert invoke("logs", "-x").output == "first = 1\nthird = 3\n"
+    assert invoke("logs", "--extract").output == "first = 1\nthird = 3\n"
+    assert invoke("logs", "--xl").output == "second = 2\nthird = 3\n"
+    assert invoke("logs", "--extract-last", "-n", "1").output == "third = 3\n"
 
 
 def test_logs_response_with_extract(invoke, add_response):
     add_response(id="r1", response=CODE)
-    assert invoke("logs", "-r", "-x").output == "first = 1\n\n"
-    assert invoke("logs", "-r", "--xl").output == "second = 2\n\n"
+    assert invoke("logs", "-r", "-x").output == "first = 1\n"
+    assert invoke("logs", "-r", "--xl").output == "second = 2\n"
     add_response(id="r2", response="plain")
     assert invoke("logs", "-r", "-x").output == "plain\n"
 

@@ -419,38 +419,19 @@ def usage_line(usage: Any) -> str | None:
         return None
     bits = [f"{input_tokens or 0} input", f"{output_tokens or 0} output"]
     line = "Token usage: " + ", ".join(bits)
-    details = _simplify(details) if details else None
+    from llm.utils import simplify_usage_dict
+
+    details = simplify_usage_dict(details) if details else None
     if details:
         line += ", " + json.dumps(details)
     return line
 
 
-def _simplify(value: Any) -> Any:
-    """Drop zero / empty entries from a usage details dict."""
-    if isinstance(value, dict):
-        cleaned = {k: _simplify(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if v not in (None, 0, {}, [], "")}
-    return value
-
-
-_FENCE = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<code>.*?)^(?P=indent)(?P=fence)[ \t]*$",
-    re.DOTALL | re.MULTILINE,
-)
-
-
-def extract_fenced_code_block(text: str, last: bool = False) -> str | None:
-    """The content of the first (or last) fenced code block, or None."""
-    matches = list(_FENCE.finditer(text))
-    if not matches:
-        return None
-    code = matches[-1 if last else 0].group("code")
-    return code.removesuffix("\n")
-
-
 def extracted(text: str, extract: bool, extract_last: bool) -> str:
     if not (extract or extract_last):
         return text
+    from llm.utils import extract_fenced_code_block
+
     block = extract_fenced_code_block(text, last=extract_last)
     return text if block is None else block
 

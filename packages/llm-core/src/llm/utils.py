@@ -38,7 +38,7 @@ def simplify_usage_dict(d: dict[str, Any]) -> dict[str, Any]:
     def simplify(value: Any) -> Any:
         if isinstance(value, dict):
             out = {k: simplify(v) for k, v in value.items()}
-            return {k: v for k, v in out.items() if v not in (0, None, {}, [])}
+            return {k: v for k, v in out.items() if v not in (0, None, {}, [], "")}
         return value
 
     return simplify(d) or {}
@@ -93,7 +93,7 @@ def extract_fenced_code_block(text: str, last: bool = False) -> Optional[str]:
     if not matches:
         return None
     match = matches[-1] if last else matches[0]
-    return match.group("code")
+    return match.group("code").removesuffix("\n")
 
 
 def mimetype_from_bytes(data: bytes) -> Optional[str]:
