@@ -21,7 +21,7 @@ pm.add_hookspecs(hookspecs)
 BUILTIN_DISTRIBUTIONS = frozenset({"llm-openai", "llm-cli", "llm-embeddings", "llm-templates", "llm-core", "llm"})
 
 _loaded = False
-_distributions: dict[str, tuple[str, Optional[str]]] = {}  # plugin name -> (dist, version)
+_distributions: dict[str, Any] = {}  # plugin name -> importlib.metadata Distribution
 _failures: list[tuple[str, str]] = []
 
 
@@ -46,8 +46,7 @@ def load_plugins() -> None:
 
     allowed = _allowed_third_party()
     for ep in entry_points(group="llm"):
-        dist = ep.dist.metadata["Name"] if ep.dist is not None else ep.name
-        version = ep.dist.version if ep.dist is not None else None
+        dist = _dist_name(ep)
         canonical = _canonical(dist)
         builtin = canonical in BUILTIN_DISTRIBUTIONS
         if not builtin and allowed is not None and canonical not in allowed:
@@ -60,10 +59,20 @@ def load_plugins() -> None:
                 continue
             pm.register(plugin, name=ep.name)
         except Exception as exc:  # a broken plugin must not break the tool
+            if ep.dist is not None:
+                dist = ep.dist.metadata["Name"] or dist  # the name the user installed
             _failures.append((dist, f"{exc.__class__.__name__}: {exc}"))
             sys.stderr.write(f"Warning: plugin {dist} failed to load: {exc}\n")
             continue
-        _distributions[ep.name] = (dist, version)
+        _distributions[ep.name] = ep.dist
+
+
+def _dist_name(ep: Any) -> str:
+    """The distribution of an entry point; from its folder name when possible,
+    since reading METADATA costs start-up time on every command."""
+    if ep.dist is None:
+        return ep.name
+    return getattr(ep.dist, "_normalized_name", None) or ep.dist.metadata["Name"]
 
 
 def plugin_load_failures() -> list[tuple[str, str]]:
@@ -88,7 +97,9 @@ def get_plugins(all: bool = False) -> list[dict[str, Any]]:
     plugins = []
     for plugin in pm.get_plugins():
         name = pm.get_name(plugin)
-        dist, version = _distributions.get(name, (name, None))
+        distribution = _distributions.get(name)
+        dist = distribution.metadata["Name"] if distribution is not None else name
+        version = distribution.version if distribution is not None else None
         if not all and _canonical(dist) in BUILTIN_DISTRIBUTIONS:
             continue
         info: dict[str, Any] = {
