@@ -141,6 +141,29 @@ def get_key(
     return None
 
 
+def resolve_key_for(owner: Any, explicit_key: Optional[str] = None) -> Optional[str]:
+    """The key a model (or embedding model) should use, or NeedsKeyError saying how to set one.
+
+    Order: an explicit key (literal or stored name), ``owner.key``, keys.json
+    under ``owner.needs_key``, then the ``owner.key_env_var`` environment variable.
+    """
+    from .errors import NeedsKeyError
+
+    if not owner.needs_key:
+        return None
+    if explicit_key:
+        return get_key(explicit_key)
+    if owner.key:
+        return owner.key
+    found = get_key(None, owner.needs_key, owner.key_env_var)
+    if found:
+        return found
+    message = f"No key found - add one using 'llm keys set {owner.needs_key}'"
+    if owner.key_env_var:
+        message += f" or set the {owner.key_env_var} environment variable"
+    raise NeedsKeyError(message)
+
+
 # -- aliases --------------------------------------------------------------
 
 
@@ -149,8 +172,16 @@ def aliases_path() -> Path:
 
 
 def load_aliases() -> dict[str, str]:
-    data = read_json_object(aliases_path())
-    return {k: v for k, v in data.items() if isinstance(v, str)}
+    """User aliases from aliases.json; ConfigError naming the file if it is malformed."""
+    try:
+        path = aliases_path()
+    except ConfigError:
+        return {}  # the user directory itself is unusable: reported by what needs it
+    data = read_json_object(path)
+    bad = [k for k, v in data.items() if not isinstance(v, str)]
+    if bad:
+        raise ConfigError(f"{path}: the value of '{bad[0]}' is not a string (a model ID)")
+    return data
 
 
 def _write_aliases(aliases: dict[str, str]) -> None:
@@ -168,7 +199,11 @@ def set_alias(alias: str, model_id_or_alias: str) -> None:
     try:
         current = load_aliases()
     except ConfigError:
-        current = {}
+        try:  # keep the usable entries of a wrongly shaped file
+            current = {k: v for k, v in read_json_object(aliases_path()).items()
+                       if isinstance(v, str)}
+        except ConfigError:
+            current = {}
     current[alias] = model_id
     _write_aliases(current)
 

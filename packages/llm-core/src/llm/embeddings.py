@@ -7,8 +7,7 @@ from abc import ABC, abstractmethod
 from itertools import islice
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
-from .config import get_key
-from .errors import NeedsKeyError
+from .config import resolve_key_for
 
 Embeddable = Union[str, bytes]
 
@@ -64,19 +63,8 @@ class EmbeddingModel(ABC):
         """Embed a batch; returns an iterator of vectors, one per item."""
 
     def get_key(self, explicit_key: Optional[str] = None) -> Optional[str]:
-        if not self.needs_key:
-            return None
-        if explicit_key:
-            return get_key(explicit_key)
-        if self.key:
-            return self.key
-        found = get_key(None, self.needs_key, self.key_env_var)
-        if found:
-            return found
-        message = f"No key found - add one using 'llm keys set {self.needs_key}'"
-        if self.key_env_var:
-            message += f" or set the {self.key_env_var} environment variable"
-        raise NeedsKeyError(message)
+        """The API key to use, or NeedsKeyError saying how to provide one."""
+        return resolve_key_for(self, explicit_key)
 
     def __str__(self) -> str:
         return f"{self.__class__.__name__}: {self.model_id}"

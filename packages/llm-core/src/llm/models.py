@@ -6,9 +6,9 @@ from abc import ABC, abstractmethod
 from typing import Any, AsyncGenerator, Iterable, Iterator, Optional, Sequence
 
 from .attachments import Attachment
-from .config import get_key
+from .config import resolve_key_for
 from .conversations import AsyncConversation, Conversation
-from .errors import AttachmentError, NeedsKeyError
+from .errors import AttachmentError
 from .options import Options
 from .prompts import Prompt
 from .responses import AsyncResponse, Response
@@ -38,19 +38,7 @@ class _BaseModel(ABC):
 
     def get_key(self, explicit_key: Optional[str] = None) -> Optional[str]:
         """The API key to use, or NeedsKeyError saying how to provide one."""
-        if not self.needs_key:
-            return None
-        if explicit_key:
-            return get_key(explicit_key)
-        if self.key:
-            return self.key
-        found = get_key(None, self.needs_key, self.key_env_var)
-        if found:
-            return found
-        message = f"No key found - add one using 'llm keys set {self.needs_key}'"
-        if self.key_env_var:
-            message += f" or set the {self.key_env_var} environment variable"
-        raise NeedsKeyError(message)
+        return resolve_key_for(self, explicit_key)
 
     def _validate_attachments(self, attachments: Sequence[Attachment]) -> None:
         for attachment in attachments:
