@@ -32,9 +32,10 @@ __all__ = [
 
 #: Seconds to establish a connection: a wrong host fails fast.
 DEFAULT_CONNECT_TIMEOUT = 10.0
-#: Seconds to wait for data. Generous because non-streamed answers from reasoning
-#: models can take minutes before the first byte; ``LLM_OPENAI_TIMEOUT`` overrides.
-DEFAULT_TIMEOUT = 600.0
+#: Seconds to wait for data: for the first byte, and between streamed chunks, so a
+#: server that accepts and never answers cannot hold the CLI. ``LLM_OPENAI_TIMEOUT``
+#: overrides it (raise it for slow non-streamed reasoning models).
+DEFAULT_TIMEOUT = 60.0
 #: Retries (with exponential backoff, honouring Retry-After) for 408/409/429/5xx
 #: and connection failures, done by the ``openai`` client itself.
 DEFAULT_MAX_RETRIES = 2
