@@ -5,7 +5,7 @@
 - :func:`load_conversation` rebuilds a conversation so it can be continued.
 """
 
-from .connection import BUSY_TIMEOUT_SECONDS, LogsDatabaseError, connect, open_db
+from .connection import BUSY_TIMEOUT_SECONDS, LogsDatabaseError, busy_timeout, connect, open_db
 from .migrations import SCHEMA_VERSION, migrate
 from .read import latest_conversation_id, load_conversation
 from .recovery import import_pending, log_or_keep, pending_path
@@ -14,6 +14,7 @@ from .write import log_response, store_fragment
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "LogsDatabaseError",
+    "busy_timeout",
     "SCHEMA_VERSION",
     "connect",
     "import_pending",

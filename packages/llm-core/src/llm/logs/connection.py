@@ -10,12 +10,20 @@ from typing import Any, Optional, Union
 from ..errors import ConfigError
 
 
-def _busy_timeout() -> float:
+def busy_timeout() -> float:
+    """Seconds a writer waits for another process's lock: ``LLM_BUSY_TIMEOUT``, default 30.
+
+    Used for logs.db and embeddings.db alike.
+    """
     value = os.environ.get("LLM_BUSY_TIMEOUT")
     try:
-        return float(value) if value else 30.0
+        seconds = float(value) if value else 30.0
     except ValueError:
         return 30.0
+    return seconds if seconds >= 0 else 30.0
+
+
+_busy_timeout = busy_timeout
 
 
 #: Seconds a writer waits for another process's lock (``LLM_BUSY_TIMEOUT`` overrides).

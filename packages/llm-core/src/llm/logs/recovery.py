@@ -12,12 +12,19 @@ import json
 import os
 import sqlite3
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from ..config import user_dir, write_atomic
+from ..errors import ConfigError
 from .connection import LogsDatabaseError, _describe, open_db
 from .write import apply_operations, response_operations
+
+try:  # POSIX; elsewhere records are appended without a cross-process lock
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 PENDING_FILENAME = "logs-pending.jsonl"
 
@@ -26,13 +33,32 @@ def pending_path() -> Path:
     return user_dir() / PENDING_FILENAME
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Serialise appends and imports of the recovery file across processes.
+
+    The lock is taken on a companion ``.lock`` file: the recovery file itself is
+    replaced atomically by imports, and a lock on a replaced inode protects nothing.
+    """
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(str(path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _save(db_path: Path, ops: list[dict[str, Any]]) -> Path:
     path = pending_path()
     line = json.dumps({"db": str(db_path.resolve()), "ops": ops}) + "\n"
-    with open(path, "a", encoding="utf-8") as fp:
-        fp.write(line)
-        fp.flush()
-        os.fsync(fp.fileno())
+    with _locked(path):
+        with open(path, "a", encoding="utf-8") as fp:
+            fp.write(line)
+            fp.flush()
+            os.fsync(fp.fileno())
     return path
 
 
@@ -41,10 +67,17 @@ def import_pending(conn: sqlite3.Connection, db_path: Path) -> int:
     path = pending_path()
     if not path.exists():
         return 0
+    with _locked(path):
+        return _import_locked(conn, path, db_path)
+
+
+def _import_locked(conn: sqlite3.Connection, path: Path, db_path: Path) -> int:
+    if not path.exists():  # imported by another process while we waited
+        return 0
     target = str(db_path.resolve())
     keep: list[str] = []
     imported = 0
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         if not line.strip():
             continue
         try:
@@ -52,13 +85,16 @@ def import_pending(conn: sqlite3.Connection, db_path: Path) -> int:
         except ValueError:
             keep.append(line)
             continue
-        if record.get("db") != target:
+        if not isinstance(record, dict) or record.get("db") != target:
             keep.append(line)
             continue
         try:
             apply_operations(conn, record["ops"])
         except sqlite3.IntegrityError:
             pass  # already there (imported by another process): nothing to do
+        except (KeyError, TypeError, ValueError, AttributeError):
+            keep.append(line)  # not a record we can apply: leave it for a human
+            continue
         imported += 1
     if imported:
         if keep:
@@ -90,7 +126,17 @@ def log_or_keep(response: Any, db_path: Union[str, Path, None] = None) -> Option
         prefix = f"{path}: "
         if reason.startswith(prefix):
             reason = reason[len(prefix):]
-        kept = _save(path, ops)
+        try:
+            kept = _save(path, ops)
+        except (OSError, ConfigError) as save_exc:
+            detail = save_exc.strerror if isinstance(save_exc, OSError) and save_exc.strerror else str(save_exc)
+            try:
+                where: Any = pending_path()
+            except ConfigError:
+                where = PENDING_FILENAME
+            raise LogsDatabaseError(
+                f"could not write to {path}: {reason}; nor keep the response in {where}: {detail}"
+            ) from exc
         return f"Warning: could not write to {path}: {reason}; the response was kept in {kept} and will be logged next time"
     if imported:
         sys.stderr.write(f"Imported {imported} pending log record{'s' if imported != 1 else ''} into {path}\n")
