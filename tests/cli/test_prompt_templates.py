@@ -274,13 +274,3 @@ def test_template_schema_is_passed_to_the_model(fixtures, user_path):
     assert result.exit_code == 1
     assert result.stderr == "Error: Model mock does not support schemas\n"
     assert fixtures.mock.history == []
-
-
-def test_template_with_fragments_is_refused_for_now(fixtures, user_path):
-    write_template(user_path, "frag", "model: mock\nprompt: hi\nfragments:\n- notes.md\n")
-    result = run(["-t", "frag"])
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "Error: Template 'frag' uses fragments, which this command does not support yet\n"
-    )
-    assert fixtures.mock.history == []

@@ -134,6 +134,8 @@ _add_plugin_commands()
 def main() -> None:
     try:
         cli()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         sys.stderr.write("\n")
-        sys.exit(130)
+        from .running import Terminated
+
+        sys.exit(143 if isinstance(exc, Terminated) else 130)

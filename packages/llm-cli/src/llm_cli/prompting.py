@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +47,16 @@ def choose_model(
         return explicit
     if conversation is not None:
         return conversation.model
-    return get_model(template_model or llm.get_default_model(), async_=async_)
+    if template_model:
+        return get_model(template_model, async_=async_)
+    default = llm.get_default_model()
+    try:
+        return get_model(default, async_=async_)
+    except click.ClickException as exc:
+        path = llm.user_dir() / "default_model.txt"
+        if path.exists():  # a default the user set: say where it came from
+            raise click.ClickException(f"{path}: {exc.format_message()}") from exc
+        raise
 
 
 def first_model_matching(queries: Sequence[str], async_: bool) -> str:
@@ -145,8 +153,29 @@ def read_stdin_text() -> str:
     """Piped standard input, or '' when stdin is a terminal."""
     if stdin_is_tty():
         return ""
-    data = sys.stdin.read()
-    return data or ""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        # Bytes that are not UTF-8 become U+FFFD rather than an error (or
+        # surrogates that could not be sent or logged).
+        return buffer.read().decode("utf-8", errors="replace")
+    return clean_text(sys.stdin.read() or "")
+
+
+def clean_text(text: str | None) -> str | None:
+    """Text from argv/stdin that may hold undecodable bytes (as lone surrogates)
+    turned into valid Unicode: each bad byte becomes U+FFFD."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="replace").decode("utf-8")
+    return raw.decode("utf-8", errors="replace")
 
 
 def combine_prompt(stdin_text: str, argument: str | None) -> str | None:
@@ -393,11 +422,14 @@ def load_conversation(
 
 
 def log_response(response: Any) -> None:
-    conn = open_db()
-    try:
-        response.log_to_db(conn)
-    finally:
-        conn.close()
+    """Log ``response``. If logs.db cannot be written the record is kept in the
+    recovery file (imported on the next successful write) and one warning line
+    is printed; only if even that fails does this raise."""
+    import llm.logs
+
+    warning = llm.logs.log_or_keep(response)
+    if warning:
+        click.echo(warning, err=True)
 
 
 # --------------------------------------------------------------------------

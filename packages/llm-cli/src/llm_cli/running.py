@@ -6,7 +6,10 @@ Shared by ``llm prompt`` (one turn) and ``llm chat`` (one call per turn).
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -15,14 +18,51 @@ from . import prompting as p
 
 
 class Interrupted(Exception):
-    """Ctrl-C arrived while a response was streaming; what arrived was kept."""
+    """Ctrl-C (or SIGTERM) arrived while a response was streaming; what arrived was kept."""
 
-    def __init__(self, response: Any) -> None:
+    def __init__(self, response: Any, exit_code: int = 130) -> None:
         super().__init__("interrupted")
         self.response = response
+        self.exit_code = exit_code
 
 
-def run_prompt(
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so it unwinds like Ctrl-C (exit 143)."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While a prompt runs, SIGTERM stops it like Ctrl-C does."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError, AttributeError):  # not the main thread / no SIGTERM
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _arrived(response: Any) -> bool:
+    """Did any part of the answer arrive (text or tool calls)?"""
+    if response is None or not getattr(response, "_started", False):
+        return False
+    return bool(getattr(response, "_chunks", None) or getattr(response, "_tool_calls", None))
+
+
+def run_prompt(*args: Any, **kwargs: Any) -> Any:
+    """Prompt ``target`` and print the reply (see :func:`_run_prompt`); while it
+    runs, SIGTERM stops it the way Ctrl-C does (logged as incomplete, exit 143)."""
+    with _sigterm_interrupts():
+        return _run_prompt(*args, **kwargs)
+
+
+def _run_prompt(
     target: Any,
     prompt_text: str | None,
     kwargs: dict,
@@ -59,14 +99,15 @@ def run_prompt(
                 _stream(response)
             else:
                 _echo_final(response.text(), extract, extract_last)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        exit_code = 143 if isinstance(interrupt, Terminated) else 130
         response = _stopped(response, pending)
         if response is not None:
             sys.stdout.write("\n")
             sys.stdout.flush()
             if log:
                 _log(response)
-        raise Interrupted(response) from None
+        raise Interrupted(response, exit_code) from None
     except BrokenPipeError:
         # The reader went away (`llm ... | head -n 1`): keep what arrived, exit quietly.
         response = _stopped(response, pending)
@@ -77,6 +118,16 @@ def run_prompt(
     except click.ClickException:
         raise
     except (llm.ModelError, ValueError, OSError) as exc:
+        # A stream cut short, a timeout mid-answer: what arrived is logged, marked
+        # incomplete (never as a complete response), then the one-line error.
+        if log and _arrived(response) and getattr(response, "_done", False):
+            if show_chunks:
+                sys.stdout.write("\n")
+                sys.stdout.flush()
+            try:
+                _log(response)
+            except Exception as log_exc:  # noqa: BLE001 - the API error matters more
+                click.echo(f"Warning: {p.exc_message(log_exc)}", err=True)
         from .errors import raise_errors
 
         if raise_errors():

@@ -15,4 +15,7 @@ COMMAND_MODULES = (
     "install",
     "templates",
     "embeddings",
+    "tools",
+    "schemas",
+    "fragments",
 )

@@ -20,6 +20,16 @@ def _all_aliases() -> list[tuple[str, str, str]]:
     return [row for row in rows if row[0] != row[1]]
 
 
+def _check_aliases_file() -> None:
+    """Refuse to rewrite an aliases.json we cannot parse: the user's aliases would be lost."""
+    import llm
+
+    try:
+        llm.load_aliases()
+    except llm.ConfigError as exc:
+        raise click.ClickException(f"{exc} (fix or remove the file first)") from exc
+
+
 def register(cli: click.Group) -> None:
     from ..app import DefaultSubGroup
 
@@ -65,6 +75,7 @@ def register(cli: click.Group) -> None:
 
         if model_id and query:
             raise click.ClickException("Pass a model ID or -q options, not both")
+        _check_aliases_file()
         if model_id:
             llm.set_alias(alias, model_id)
             return
@@ -92,6 +103,7 @@ def register(cli: click.Group) -> None:
         """
         import llm
 
+        _check_aliases_file()
         try:
             llm.remove_alias(alias)
         except KeyError as exc:

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from ..tooling import chain_options
+
 INTRO = (
     "Type 'exit' or 'quit' to exit",
     "Type '!multi' to enter multiple lines, then '!end' to finish",
@@ -42,6 +44,7 @@ INTRO = (
 )
 @click.option("--no-stream", is_flag=True, help="Do not stream output")
 @click.option("--key", help="API key to use")
+@chain_options(json_option=False)
 def chat_command(
     system: str | None,
     model_id: str | None,
@@ -52,21 +55,27 @@ def chat_command(
     options: tuple,
     no_stream: bool,
     key: str | None,
+    chain: Any = None,
 ) -> None:
     """Hold an ongoing chat with a model."""
     from .. import prompting as p
+    from ..tooling import ChainOptions, run_chain
+
+    chain = chain or ChainOptions()
     from ..errors import one_line, raise_errors
     from ..running import Interrupted, run_prompt
 
     params = dict(param)
     template_obj = p.load_template(template) if template else None
+    # A template's fragments, tools and functions join the command line's.
+    template_obj = chain.absorb_template(template_obj)
     extras: dict = {}
     if template_obj is not None:
         extras = p.template_extras(template_obj)
         p.evaluate_template(template_obj, "", params)  # missing -p values fail now, not mid-chat
 
     explicit = p.explicit_model(model_id)
-    conversation = p.load_conversation(_continue, conversation_id, model=explicit)
+    conversation = chain.load_conversation(_continue, conversation_id, model=explicit)
     model = p.choose_model(
         explicit, conversation, template_obj.model if template_obj is not None else None
     )
@@ -81,6 +90,16 @@ def chat_command(
             model.get_key(key)
         except llm.NeedsKeyError as exc:
             raise click.ClickException(p.exc_message(exc)) from exc
+    # Fragments, schema and tools are resolved once, before the first message.
+    fragments, system_fragments, fragment_attachments = chain.resolve_fragments()
+    p.check_attachment_types(model, fragment_attachments)
+    first_extras = chain.prompt_extras(fragments, system_fragments)
+    # Fragments go with the first message only (the history carries them); the schema stays.
+    later_extras = {k: v for k, v in first_extras.items() if k == "schema"}
+    if fragment_attachments:
+        first_extras["attachments"] = fragment_attachments
+    tools = chain.resolve_tools(conversation)
+    before_call, after_call = chain.callbacks()
     if conversation is None:
         conversation = model.conversation()
 
@@ -105,19 +124,36 @@ def chat_command(
             system=turn_system if first else None,
             options=validated_options,
             key=key,
-            extra=extras,
+            extra={**extras, **(first_extras if first else later_extras)},
         )
         history_length = len(conversation.responses)
         try:
-            run_prompt(
-                conversation,
-                text,
-                p.prompt_kwargs(spec, model),
-                stream=stream,
-                show_chunks=stream,
-                log=log_it,
-            )
-        except Interrupted:
+            if chain.uses_chain(tools):
+                run_chain(
+                    conversation,
+                    text,
+                    p.prompt_kwargs(spec, model),
+                    tools=tools,
+                    before_call=before_call,
+                    after_call=after_call,
+                    chain_limit=chain.chain_limit,
+                    stream=stream,
+                    show_chunks=stream,
+                    log=log_it,
+                    database=chain.database,
+                )
+            else:
+                run_prompt(
+                    conversation,
+                    text,
+                    p.prompt_kwargs(spec, model),
+                    stream=stream,
+                    show_chunks=stream,
+                    log=log_it,
+                )
+        except Interrupted as exc:
+            if exc.exit_code == 143:  # SIGTERM: what arrived is logged; stop the chat
+                raise click.exceptions.Exit(143) from None
             click.echo("(response interrupted)", err=True)
         except Exception as exc:
             # One failed turn does not end the chat, nor become part of its history.

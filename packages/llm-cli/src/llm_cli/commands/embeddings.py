@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -40,6 +41,9 @@ def _open_db(database: str | None, create: bool = True) -> sqlite3.Connection | 
     path = _database_path(database)
     if not create and not path.exists():
         return None
+    if create and path.exists() and not os.access(path, os.W_OK):
+        # Writing commands only: reading a read-only database is fine.
+        raise click.ClickException(f"{path}: the database is read-only")
     try:
         return open_database(path)
     except Exception as exc:  # sqlite3.DatabaseError and friends

@@ -28,6 +28,7 @@ LOG_COLUMNS = """
     responses.input_tokens,
     responses.output_tokens,
     responses.token_details,
+    responses.incomplete,
     conversations.name as conversation_name,
     conversations.model as conversation_model
 """
@@ -180,6 +181,9 @@ def render_json(rows: list[dict], truncate: bool) -> str:
     output = []
     for row in rows:
         row = dict(row)
+        # Only incomplete entries carry the key: complete ones keep the documented shape.
+        if row.pop("incomplete", None):
+            row["incomplete"] = True
         if truncate:
             row["prompt"] = truncate_string(row["prompt"])
             row["response"] = truncate_string(row["response"])
@@ -272,7 +276,12 @@ def render_markdown(rows: list[dict], *, truncate: bool, usage: bool, conversati
                     where = "`<{:,} bytes>`".format(attachment["content_length"] or 0)
                 yield "{}. **{}**: {}".format(number, attachment["type"], where)
         yield from markdown_prompt_extras(row)
-        yield "\n## Response\n\n{}\n".format(response if response is not None else "")
+        if row.get("incomplete"):
+            # Interrupted, cut off or timed out: only what arrived was logged.
+            yield "\n## Response (incomplete)\n\n{}\n".format(
+                response if response is not None else "")
+        else:
+            yield "\n## Response\n\n{}\n".format(response if response is not None else "")
         yield from markdown_response_extras(row)
         if usage:
             line = token_usage_string(row["input_tokens"], row["output_tokens"], _details(row))

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from ..tooling import chain_options
+
 
 class AttachmentParam(click.ParamType):
     """``-a`` value: a path, a URL or ``-``. Checked when the command runs, so
@@ -110,6 +112,7 @@ block, if one is present. If none are present it returns the full response.
     is_flag=True,
     help="Extract last fenced code block",
 )
+@chain_options()
 def prompt_command(
     prompt: str | None,
     system: str | None,
@@ -131,11 +134,16 @@ def prompt_command(
     usage: bool,
     extract: bool,
     extract_last: bool,
+    chain: Any = None,
 ) -> None:
     from .. import prompting as p
+    from ..tooling import ChainOptions
+
+    chain = chain or ChainOptions()
 
     if log and no_log:
         raise click.ClickException("--log and --no-log cannot be used together")
+    prompt, system = p.clean_text(prompt), p.clean_text(system)
     params = dict(param)
 
     if save:
@@ -154,17 +162,22 @@ def prompt_command(
             template=template,
             continue_=_continue,
             conversation_id=conversation_id,
+            chain=chain,
         )
         return
 
     template_obj = p.load_template(template) if template else None
+    # A template's fragments, tools and functions join the command line's.
+    template_obj = chain.absorb_template(template_obj)
     if template_obj is not None:
         extract = extract or bool(template_obj.extract)
         extract_last = extract_last or bool(template_obj.extract_last)
 
     # Model and options first, so a typo fails before any input is read.
     explicit = p.explicit_model(model_id, queries, async_=async_)
-    conversation = p.load_conversation(_continue, conversation_id, async_=async_, model=explicit)
+    conversation = chain.load_conversation(
+        _continue, conversation_id, async_=async_, model=explicit
+    )
     model = p.choose_model(
         explicit,
         conversation,
@@ -182,6 +195,11 @@ def prompt_command(
     )
     p.check_attachment_types(model, resolved_attachments)
     stdin_used = "-" in attachments or any(value == "-" for value, _ in attachment_types)
+    # Fragments next: `-f -` reads standard input too; loaders may add attachments.
+    fragments, system_fragments, fragment_attachments = chain.resolve_fragments()
+    p.check_attachment_types(model, fragment_attachments)
+    resolved_attachments.extend(fragment_attachments)
+    stdin_used = stdin_used or chain.reads_stdin
 
     needs_input = template_obj is None or p.template_reads_input(template_obj)
     stdin_text = p.read_stdin_text() if needs_input and not stdin_used else ""
@@ -191,6 +209,7 @@ def prompt_command(
         and needs_input
         and not stdin_used
         and not resolved_attachments
+        and not fragments
         and p.stdin_is_tty()
     ):
         # `llm` with nothing at all on a terminal: type the prompt, end with Ctrl-D.
@@ -206,8 +225,12 @@ def prompt_command(
         attachments=resolved_attachments,
         options=validated_options,
         key=key,
-        extra=p.template_extras(template_obj) if template_obj is not None else {},
+        extra={
+            **(p.template_extras(template_obj) if template_obj is not None else {}),
+            **chain.prompt_extras(fragments, system_fragments),
+        },
     )
+    tools = chain.resolve_tools(conversation)
     kwargs = p.prompt_kwargs(spec, model)
     target: Any = conversation if conversation is not None else model
 
@@ -216,6 +239,34 @@ def prompt_command(
     log_it = p.should_log(no_log=no_log, log=log)
 
     from ..running import Interrupted, run_prompt
+
+    if chain.uses_chain(tools):
+        # Tools (or --json, -d): run as a chain, each response logged as it completes.
+        from ..tooling import run_chain
+
+        before_call, after_call = chain.callbacks()
+        try:
+            run_chain(
+                target,
+                prompt_text,
+                kwargs,
+                tools=tools,
+                before_call=before_call,
+                after_call=after_call,
+                chain_limit=chain.chain_limit,
+                stream=stream,
+                show_chunks=show_chunks,
+                async_=async_,
+                log=log_it,
+                database=chain.database,
+                extract=extract,
+                extract_last=extract_last,
+                usage=usage,
+                json_output=chain.json_output,
+            )
+        except Interrupted as exc:
+            raise click.exceptions.Exit(exc.exit_code) from None
+        return
 
     try:
         run_prompt(
@@ -230,9 +281,10 @@ def prompt_command(
             extract_last=extract_last,
             usage=usage,
         )
-    except Interrupted:
-        # Ctrl-C: what arrived was printed and logged; exit like an interrupted shell command.
-        raise click.exceptions.Exit(130) from None
+    except Interrupted as exc:
+        # Ctrl-C / SIGTERM: what arrived was printed and logged (marked incomplete);
+        # exit like an interrupted shell command (130, or 143 for SIGTERM).
+        raise click.exceptions.Exit(exc.exit_code) from None
 
 
 def register(cli: click.Group) -> None:
@@ -264,6 +316,7 @@ def _save_template(
     template: str | None,
     continue_: bool,
     conversation_id: str | None,
+    chain: Any = None,
 ) -> None:
     """``--save NAME``: store the prompt as a template instead of running it."""
     import os
@@ -312,6 +365,9 @@ def _save_template(
         ]
         or None,
     }
+    if chain is not None:
+        # Fragments, tools, functions and schema (-f, --sf, -T, --functions, --schema).
+        fields.update(chain.template_fields())
     try:
         template_obj = llm_templates.Template(**fields)
         llm_templates.save_template(name, template_obj)
