@@ -387,6 +387,7 @@ def load_conversation(
     conversation_id: str | None,
     async_: bool = False,
     model: Any = None,
+    database: Any = None,
 ) -> Any:
     """The conversation ``-c`` / ``--cid`` asks for, or None.
 
@@ -397,7 +398,9 @@ def load_conversation(
     import llm
     import llm.logs
 
-    path = llm.logs_db_path()
+    from pathlib import Path
+
+    path = Path(database) if database else llm.logs_db_path()
     if not path.exists():
         if conversation_id:
             raise click.ClickException(f"No conversation found with id={conversation_id}")

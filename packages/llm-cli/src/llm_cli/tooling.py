@@ -723,34 +723,8 @@ class ChainOptions:
         """Like ``prompting.load_conversation``, from ``-d`` when given."""
         from . import prompting as p
 
-        if not self.database:
-            return p.load_conversation(continue_, conversation_id, async_=async_, model=model)
-        if not (continue_ or conversation_id):
-            return None
-        import llm
-        import llm.logs
-
-        db = self._open_db()
-        if db is None:
-            if conversation_id:
-                raise click.ClickException(f"No conversation found with id={conversation_id}")
-            return None
-        try:
-            if not conversation_id:
-                conversation_id = llm.logs.latest_conversation_id(db)
-                if conversation_id is None:
-                    return None
-            try:
-                conversation = llm.logs.load_conversation(
-                    db, conversation_id, model=model, async_=async_
-                )
-            except llm.UnknownModelError as exc:
-                raise click.ClickException(_message(exc)) from exc
-            if conversation is None:
-                raise click.ClickException(f"No conversation found with id={conversation_id}")
-            return conversation
-        finally:
-            db.close()
+        return p.load_conversation(continue_, conversation_id, async_=async_, model=model,
+                                   database=self.database)
 
     def resolve_tools(self, conversation: Any = None) -> list[Any]:
         """``-T`` and ``--functions`` tools, plus (with ``-c``) those the
