@@ -134,7 +134,8 @@ def test_path_opens_database_in_wal_mode(tmp_path, models):
     collection = Collection("entries", str(path), model_id="embed-text")
     collection.embed("one", "abc")
     assert collection.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert collection.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    # LLM_BUSY_TIMEOUT seconds, default 30 (the same as logs.db).
+    assert collection.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30000
     assert collection.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert collection.db.conn is collection.conn
     assert sqlite_utils.Database(path)["embeddings"].count == 1

@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -488,7 +489,14 @@ def run_chain(
     def keep(response: Any) -> None:
         done.append(response)
         if db is not None:
-            response.log_to_db(db)
+            # Locked past the timeout, read-only, disk full: the answer was printed;
+            # the record is kept and imported by the next write (issue 10).
+            import llm.logs
+
+            db_path = Path(database) if database else llm.logs_db_path()
+            warning = llm.logs.log_or_keep(response, db_path=db_path)
+            if warning:
+                click.echo(warning, err=True)
 
     chain_kwargs = dict(kwargs)
     chain_kwargs.update(

@@ -32,7 +32,16 @@ Content = str | bytes
 
 # SQLite's default limit on bound parameters is 999 in older builds.
 _MAX_PARAMS = 500
-BUSY_TIMEOUT_MS = 5000
+
+
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another process's lock: ``LLM_BUSY_TIMEOUT``
+    seconds (default 30), the same setting as for logs.db."""
+    from llm.logs import busy_timeout
+
+    return int(busy_timeout() * 1000)
+
+
 MMAP_SIZE = 1 << 30
 # Rows fetched and scored together in a similarity search: big enough to
 # amortise numpy's per-call cost, small enough to stay in the CPU cache.
@@ -58,8 +67,9 @@ def open_database(path: str | os.PathLike[str]) -> sqlite3.Connection:
     batch's commit from paying for an fsync. A plain sqlite3 connection keeps
     sqlite-utils' import cost off the CLI; ``Collection.db`` wraps it on demand.
     """
-    conn = sqlite3.connect(os.fspath(path), check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    timeout_ms = busy_timeout_ms()
+    conn = sqlite3.connect(os.fspath(path), timeout=timeout_ms / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
     if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         try:
             conn.execute("PRAGMA journal_mode = wal")
@@ -129,7 +139,7 @@ class Collection:
         self._model = model
         conn = self._conn
         if conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         if conn.execute("PRAGMA mmap_size").fetchone() == (0,):  # no row for :memory:
             # Reading every vector through a memory map skips a copy per page.
             conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")

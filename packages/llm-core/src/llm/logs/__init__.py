@@ -8,7 +8,7 @@
 from .connection import BUSY_TIMEOUT_SECONDS, LogsDatabaseError, busy_timeout, connect, open_db
 from .migrations import SCHEMA_VERSION, migrate
 from .read import latest_conversation_id, load_conversation
-from .recovery import import_pending, log_or_keep, pending_path
+from .recovery import import_pending, keep_response, log_or_keep, pending_path
 from .write import log_response, store_fragment
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "connect",
     "import_pending",
+    "keep_response",
     "latest_conversation_id",
     "log_or_keep",
     "pending_path",

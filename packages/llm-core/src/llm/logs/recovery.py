@@ -104,6 +104,34 @@ def _import_locked(conn: sqlite3.Connection, path: Path, db_path: Path) -> int:
     return imported
 
 
+def keep_response(response: Any, db_path: Union[str, Path], exc: BaseException,
+                  ops: Optional[list[dict[str, Any]]] = None) -> str:
+    """Keep a response whose logging to ``db_path`` failed with ``exc``.
+
+    Appends it to the recovery file and returns the one-line warning for the
+    user; raises :class:`LogsDatabaseError` if even that cannot be written.
+    """
+    path = Path(db_path)
+    if ops is None:
+        ops = response_operations(response)
+    reason = _describe(exc) if isinstance(exc, sqlite3.Error) else str(exc)
+    reason = reason.removeprefix(f"{path}: ")
+    try:
+        kept = _save(path, ops)
+    except (OSError, ConfigError) as save_exc:
+        detail = (save_exc.strerror if isinstance(save_exc, OSError) and save_exc.strerror
+                  else str(save_exc))
+        try:
+            where: Any = pending_path()
+        except ConfigError:
+            where = PENDING_FILENAME
+        raise LogsDatabaseError(
+            f"could not write to {path}: {reason}; nor keep the response in {where}: {detail}"
+        ) from exc
+    return (f"Warning: could not write to {path}: {reason}; the response was kept in {kept} "
+            "and will be logged next time")
+
+
 def log_or_keep(response: Any, db_path: Union[str, Path, None] = None) -> Optional[str]:
     """Log a response; on failure keep it in the recovery file.
 
@@ -122,22 +150,7 @@ def log_or_keep(response: Any, db_path: Union[str, Path, None] = None) -> Option
         finally:
             conn.close()
     except (sqlite3.Error, LogsDatabaseError, OSError) as exc:
-        reason = _describe(exc) if isinstance(exc, sqlite3.Error) else str(exc)
-        prefix = f"{path}: "
-        if reason.startswith(prefix):
-            reason = reason[len(prefix):]
-        try:
-            kept = _save(path, ops)
-        except (OSError, ConfigError) as save_exc:
-            detail = save_exc.strerror if isinstance(save_exc, OSError) and save_exc.strerror else str(save_exc)
-            try:
-                where: Any = pending_path()
-            except ConfigError:
-                where = PENDING_FILENAME
-            raise LogsDatabaseError(
-                f"could not write to {path}: {reason}; nor keep the response in {where}: {detail}"
-            ) from exc
-        return f"Warning: could not write to {path}: {reason}; the response was kept in {kept} and will be logged next time"
+        return keep_response(response, path, exc, ops=ops)
     if imported:
         sys.stderr.write(f"Imported {imported} pending log record{'s' if imported != 1 else ''} into {path}\n")
     return None
