@@ -9,6 +9,8 @@ import sqlite3
 from click.testing import CliRunner
 from llm_cli.app import cli
 
+from support.legacy_logs import DOCUMENTED_SCHEMA
+
 
 def run(args, **kwargs):
     return CliRunner().invoke(cli, args, prog_name="llm", **kwargs)
@@ -106,48 +108,7 @@ def test_no_log_continuation_is_not_stored(fixtures, user_path):
 
 # --- a logs.db written by an earlier release -----------------------------------
 
-OLD_SCHEMA = """
-CREATE TABLE [conversations] (
-  [id] TEXT PRIMARY KEY,
-  [name] TEXT,
-  [model] TEXT
-);
-CREATE TABLE [responses] (
-  [id] TEXT PRIMARY KEY,
-  [model] TEXT,
-  [prompt] TEXT,
-  [system] TEXT,
-  [prompt_json] TEXT,
-  [options_json] TEXT,
-  [response] TEXT,
-  [response_json] TEXT,
-  [conversation_id] TEXT REFERENCES [conversations]([id]),
-  [duration_ms] INTEGER,
-  [datetime_utc] TEXT,
-  [input_tokens] INTEGER,
-  [output_tokens] INTEGER,
-  [token_details] TEXT
-);
-CREATE VIRTUAL TABLE [responses_fts] USING FTS5 (
-  [prompt],
-  [response],
-  content=[responses]
-);
-CREATE TABLE [attachments] (
-  [id] TEXT PRIMARY KEY,
-  [type] TEXT,
-  [path] TEXT,
-  [url] TEXT,
-  [content] BLOB
-);
-CREATE TABLE [prompt_attachments] (
-  [response_id] TEXT REFERENCES [responses]([id]),
-  [attachment_id] TEXT REFERENCES [attachments]([id]),
-  [order] INTEGER,
-  PRIMARY KEY ([response_id],
-  [attachment_id])
-);
-"""
+OLD_SCHEMA = DOCUMENTED_SCHEMA
 
 OLD_CID = "01h53zma5txeby33t1kbe3xk8q"
 OLD_ROWS = [

@@ -17,6 +17,8 @@ import llm
 import llm.logs
 import pytest
 
+from support.legacy_logs import DOCUMENTED_SCHEMA
+
 # The documented schema (docs/logging.md): (column, type, pk position) in order.
 # Later releases may add columns after these and new tables; they may not change these.
 DOCUMENTED_COLUMNS = {
@@ -60,48 +62,7 @@ DOCUMENTED_FOREIGN_KEYS = {
 }
 
 # The schema exactly as docs/logging.md prints it: what an older release left on disk.
-OLD_SCHEMA = """
-CREATE TABLE [conversations] (
-  [id] TEXT PRIMARY KEY,
-  [name] TEXT,
-  [model] TEXT
-);
-CREATE TABLE [responses] (
-  [id] TEXT PRIMARY KEY,
-  [model] TEXT,
-  [prompt] TEXT,
-  [system] TEXT,
-  [prompt_json] TEXT,
-  [options_json] TEXT,
-  [response] TEXT,
-  [response_json] TEXT,
-  [conversation_id] TEXT REFERENCES [conversations]([id]),
-  [duration_ms] INTEGER,
-  [datetime_utc] TEXT,
-  [input_tokens] INTEGER,
-  [output_tokens] INTEGER,
-  [token_details] TEXT
-);
-CREATE VIRTUAL TABLE [responses_fts] USING FTS5 (
-  [prompt],
-  [response],
-  content=[responses]
-);
-CREATE TABLE [attachments] (
-  [id] TEXT PRIMARY KEY,
-  [type] TEXT,
-  [path] TEXT,
-  [url] TEXT,
-  [content] BLOB
-);
-CREATE TABLE [prompt_attachments] (
-  [response_id] TEXT REFERENCES [responses]([id]),
-  [attachment_id] TEXT REFERENCES [attachments]([id]),
-  [order] INTEGER,
-  PRIMARY KEY ([response_id],
-  [attachment_id])
-);
-CREATE TRIGGER [responses_ai] AFTER INSERT ON [responses] BEGIN
+OLD_SCHEMA = DOCUMENTED_SCHEMA + """CREATE TRIGGER [responses_ai] AFTER INSERT ON [responses] BEGIN
   INSERT INTO [responses_fts] (rowid, [prompt], [response]) VALUES (new.rowid, new.[prompt], new.[response]);
 END;
 CREATE TRIGGER [responses_ad] AFTER DELETE ON [responses] BEGIN
