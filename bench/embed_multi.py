@@ -45,7 +45,7 @@ def run_cli(argv: list[str], dims: int) -> None:
             register(ConstantEmbedding())
 
     pm.register(Plugin(), name="bench-embedding-model")
-    from llm_cli.app import main
+    from llmio_cli.app import main
 
     sys.argv = ["llm", *argv]
     main()

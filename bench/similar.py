@@ -61,7 +61,7 @@ def run_cli(argv: list[str], dims: int) -> None:
     from llm.plugins import pm
 
     pm.register(bench_model_plugin(dims), name="bench-embedding-model")
-    from llm_cli.app import main
+    from llmio_cli.app import main
 
     sys.argv = ["llm", *argv]
     main()
@@ -71,7 +71,7 @@ def build(db_path: Path, rows: int, dims: int) -> float:
     """Write ``rows`` random vectors straight into the documented schema."""
     import numpy as np
     import sqlite_utils
-    from llm_embeddings import Collection
+    from llmio_embeddings import Collection
 
     db = sqlite_utils.Database(db_path)
     collection = Collection(COLLECTION, db, model_id=MODEL_ID)
@@ -103,7 +103,7 @@ def in_process(db_path: Path, dims: int, repeat: int) -> dict[str, tuple[float, 
     """Median wall-clock seconds of each step and of the whole search, plus its CPU time."""
     import numpy as np
     import sqlite_utils
-    from llm_embeddings import Collection
+    from llmio_embeddings import Collection
 
     collection = Collection(COLLECTION, sqlite_utils.Database(db_path))
     query = np.random.default_rng(1).standard_normal(dims).tolist()
@@ -132,7 +132,7 @@ def in_process(db_path: Path, dims: int, repeat: int) -> dict[str, tuple[float, 
 MEMORY_PROBE = r"""
 import sys, tracemalloc
 import numpy as np, sqlite_utils
-from llm_embeddings import Collection
+from llmio_embeddings import Collection
 
 def status():
     fields = {}

@@ -32,10 +32,10 @@ cases = [
     ("llm models", [llm, "models"]),
     # attribution: the floor any click CLI pays, and the default OpenAI plugin's import
     ("python -c 'import click'", [py, "-c", "import click"]),
-    ("python -c 'import llm_openai.plugin'", [py, "-c", "import llm_openai.plugin"]),
+    ("python -c 'import llmio_openai.plugin'", [py, "-c", "import llmio_openai.plugin"]),
     ("llm --help, OpenAI plugin blocked", [py, "-c", (
         "import sys, llm.plugins as p; p.pm.set_blocked('openai'); sys.argv = ['llm', '--help']; "
-        "from llm_cli.__main__ import main; main()")]),
+        "from llmio_cli.__main__ import main; main()")]),
 ]
 
 def cpu():
@@ -60,7 +60,7 @@ for name, argv in cases:
     results[name] = (statistics.median(wall), min(wall), statistics.median(cpu_ms), min(cpu_ms))
 
 # -X importtime for `llm --help`: which heavy modules get imported at all?
-proc = subprocess.run([py, "-X", "importtime", "-m", "llm_cli", "--help"],
+proc = subprocess.run([py, "-X", "importtime", "-m", "llmio_cli", "--help"],
                       capture_output=True, text=True, check=True)
 imported = [line.split("|")[-1].strip() for line in proc.stderr.splitlines()
             if line.startswith("import time:") and "|" in line]
@@ -104,7 +104,7 @@ lines += [
     f"Budget (DESIGN §6): `llm --help` within 100 ms of `python -c pass` (CPU min): "
     f"**{'met' if delta <= 100 else 'NOT met'}** ({delta:+.1f} ms).",
     "",
-    "## `python -X importtime -m llm_cli --help`",
+    "## `python -X importtime -m llmio_cli --help`",
     "",
     "Heavy modules imported (should all be none):",
     "",

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-# Test modules import llm_cli.app, which loads plugins once, at collection time: before
+# Test modules import llmio_cli.app, which loads plugins once, at collection time: before
 # the per-test LLM_LOAD_PLUGINS='' of tests/conftest.py applies. Honour it there too, so
 # third-party plugins installed in the venv (llm-echo, ...) never leak into CLI output.
 os.environ.setdefault("LLM_LOAD_PLUGINS", "")
@@ -22,7 +22,7 @@ def runner():
 @pytest.fixture
 def invoke(runner):
     """``invoke("models", "-q", "mock")`` runs ``llm models -q mock`` in-process."""
-    from llm_cli.app import cli
+    from llmio_cli.app import cli
 
     def run(*args, input=None, catch_exceptions=True, **kwargs):
         return runner.invoke(

@@ -10,7 +10,7 @@ import click
 import llm
 import pytest
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 INTRO = (
     "Type 'exit' or 'quit' to exit\n"
@@ -302,9 +302,9 @@ def test_ctrl_c_stops_the_response_and_chat_goes_on(interrupting, user_path):
 def test_terminal_uses_input_with_readline(fixtures, user_path, monkeypatch):
     import sys
 
-    import llm_cli.prompting
+    import llmio_cli.prompting
 
-    monkeypatch.setattr(llm_cli.prompting, "stdin_is_tty", lambda: True)
+    monkeypatch.setattr(llmio_cli.prompting, "stdin_is_tty", lambda: True)
     result = chat(["-m", "mock"], "hello\nquit\n")
     assert result.exit_code == 0
     # input() shows the prompt; the terminal itself echoes what is typed.

@@ -14,8 +14,8 @@ import llm.logs
 import pytest
 from cli.conftest_tools import registered_tools_plugin
 from click.testing import CliRunner
-from llm_cli.app import cli
-from llm_cli.fragments import resolve_fragments
+from llmio_cli.app import cli
+from llmio_cli.fragments import resolve_fragments
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import pytest
-from llm_cli.commands import install as install_module
+from llmio_cli.commands import install as install_module
 
 
 class Recorder:

@@ -643,7 +643,7 @@ def test_errors_from_the_installed_script(tmp_path, user_path):
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"not sqlite" * 200)
     env = {k: v for k, v in os.environ.items() if k != "LLM_RAISE_ERRORS"}
-    argv = [sys.executable, "-m", "llm_cli", "logs", "-p", str(bad)]
+    argv = [sys.executable, "-m", "llmio_cli", "logs", "-p", str(bad)]
     result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert result.stdout == ""

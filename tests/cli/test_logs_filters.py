@@ -12,7 +12,7 @@ import llm
 import pytest
 from cli.conftest_tools import registered_tools_plugin
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_schema_filters_and_data(logged):
 
 
 def test_data_ids_do_not_overwrite_keys():
-    from llm_cli.log_filters import data_items
+    from llmio_cli.log_filters import data_items
 
     rows = [
         {

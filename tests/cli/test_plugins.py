@@ -52,11 +52,14 @@ def test_plugins_with_nothing_installed(invoke):
 def test_plugins_all_adds_builtin_plugins(invoke, two_hooks):
     default = names(invoke("plugins").output)
     everything = json.loads(invoke("plugins", "--all").output)
-    assert "llm-openai" not in default
-    openai = [p for p in everything if p["name"] == "llm-openai"]
-    assert len(openai) == 1
-    assert "register_models" in openai[0]["hooks"]
-    assert "version" in openai[0]
+    assert "llm.default_plugins.openai_models" not in default
+    openai = [p for p in everything if p["name"] == "llm.default_plugins.openai_models"]
+    assert openai == [
+        {
+            "name": "llm.default_plugins.openai_models",
+            "hooks": ["register_commands", "register_embedding_models", "register_models"],
+        }
+    ]
     assert set(default) < set(names(json.dumps(everything)))
 
 
@@ -128,7 +131,7 @@ def run_llm(site, user_path, *args, code=None):
         LLM_LOAD_PLUGINS="llm-good-cmd,llm-broken-import,llm-bad-commands",
     )
     env.pop("LLM_RAISE_ERRORS", None)
-    argv = [sys.executable, "-c", code] if code else [sys.executable, "-m", "llm_cli", *args]
+    argv = [sys.executable, "-c", code] if code else [sys.executable, "-m", "llmio_cli", *args]
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
@@ -159,8 +162,8 @@ def test_llm_cli_import_path_for_plugin_test_suites(plugin_site, user_path):
     code = textwrap.dedent("""
         from click.testing import CliRunner
         from llm.cli import cli, get_default_model, get_key
-        import llm_cli.app
-        assert cli is llm_cli.app.cli
+        import llmio_cli.app
+        assert cli is llmio_cli.app.cli
         assert get_default_model() == "gpt-4o-mini"
         result = CliRunner().invoke(cli, ["hello"])
         print(result.exit_code, result.output, end="")
@@ -171,11 +174,11 @@ def test_llm_cli_import_path_for_plugin_test_suites(plugin_site, user_path):
 
 
 def test_llm_cli_shim_names_missing_distribution(tmp_path, user_path):
-    """Without llm-cli installed, ``from llm.cli import cli`` says what to install."""
+    """Without llmio-cli installed, ``from llm.cli import cli`` says what to install."""
     blocker = tmp_path / "blocker"
     blocker.mkdir()
-    (blocker / "llm_cli").mkdir()
-    (blocker / "llm_cli" / "__init__.py").write_text("raise ImportError(name='llm_cli')\n")
+    (blocker / "llmio_cli").mkdir()
+    (blocker / "llmio_cli" / "__init__.py").write_text("raise ImportError(name='llmio_cli')\n")
     code = textwrap.dedent("""
         import llm.cli
         try:
@@ -196,16 +199,16 @@ def test_llm_cli_shim_names_missing_distribution(tmp_path, user_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        "llm.cli needs the llm-cli distribution: pip install llm-cli\nliteral\n"
+        "llm.cli needs the llmio-cli distribution: pip install llmio-cli\nliteral\n"
     )
 
 
 def test_llm_cli_names_plugins_import(fixtures, logs_db):
     import llm.cli
-    import llm_cli.app
+    import llmio_cli.app
     from llm.cli import cli, get_default_model, get_key, load_conversation, logs_on, user_dir
 
-    assert cli is llm_cli.app.cli
+    assert cli is llmio_cli.app.cli
     assert (get_default_model(), logs_on(), user_dir()) == ("gpt-4o-mini", True, llm.user_dir())
     assert get_key("sk-literal") == "sk-literal"
     assert callable(llm.cli.load_template)
@@ -225,13 +228,13 @@ def test_llm_cli_names_plugins_import(fixtures, logs_db):
 
 
 def test_a_broken_builtin_command_module_is_a_warning(monkeypatch, capsys, invoke):
-    from llm_cli import app
+    from llmio_cli import app
 
     monkeypatch.setattr(app, "COMMAND_MODULES", ("keys", "no_such_module"))
     app._add_builtin_commands()
     assert capsys.readouterr().err == (
         "Warning: the 'no_such_module' commands failed to load: "
-        "No module named 'llm_cli.commands.no_such_module'\n"
+        "No module named 'llmio_cli.commands.no_such_module'\n"
     )
     assert invoke("keys").output == "No keys found\n"
     monkeypatch.setenv("LLM_RAISE_ERRORS", "1")

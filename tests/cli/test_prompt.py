@@ -10,7 +10,7 @@ from pathlib import Path
 import llm
 import pytest
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 SPEC_HELP = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "docs" / "help.md"
 
@@ -406,17 +406,17 @@ def test_help_matches_spec(command):
 
 
 def test_terminal_stdin_is_not_read_when_a_prompt_is_given(fixtures, monkeypatch):
-    import llm_cli.prompting
+    import llmio_cli.prompting
 
-    monkeypatch.setattr(llm_cli.prompting, "stdin_is_tty", lambda: True)
+    monkeypatch.setattr(llmio_cli.prompting, "stdin_is_tty", lambda: True)
     result = run(["-m", "echo-json", "the argument"], input="typed at the terminal")
     assert echoed(result)["prompt"] == "the argument"
 
 
 def test_terminal_without_prompt_reads_what_is_typed(fixtures, monkeypatch):
-    import llm_cli.prompting
+    import llmio_cli.prompting
 
-    monkeypatch.setattr(llm_cli.prompting, "stdin_is_tty", lambda: True)
+    monkeypatch.setattr(llmio_cli.prompting, "stdin_is_tty", lambda: True)
     result = run(["-m", "echo-json"], input="typed, then Ctrl-D\n")
     assert echoed(result)["prompt"] == "typed, then Ctrl-D\n"
 

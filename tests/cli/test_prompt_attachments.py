@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40

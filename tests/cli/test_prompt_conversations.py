@@ -7,7 +7,7 @@ import json
 import sqlite3
 
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 from support.legacy_logs import DOCUMENTED_SCHEMA
 

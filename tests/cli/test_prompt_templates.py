@@ -6,10 +6,10 @@ import json
 import sqlite3
 import textwrap
 
-import llm_templates
+import llmio_templates
 import pytest
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 
 def run(args, **kwargs):
@@ -40,7 +40,7 @@ def test_save_prompt_template_does_not_run(fixtures, user_path):
     assert result.output == ""
     assert fixtures.mock.history == []
     assert not (user_path / "logs.db").exists()
-    template = llm_templates.load_template("summarize")
+    template = llmio_templates.load_template("summarize")
     assert template.to_dict() == {"prompt": "Summarize this: $input"}
 
 
@@ -69,7 +69,7 @@ def test_save_everything(fixtures, user_path, tmp_path):
         ]
     )
     assert result.exit_code == 0, result.output
-    template = llm_templates.load_template("summarize")
+    template = llmio_templates.load_template("summarize")
     assert template.to_dict() == {
         "system": "Summarize this text in the voice of $voice",
         "model": "mock",
@@ -83,7 +83,7 @@ def test_save_everything(fixtures, user_path, tmp_path):
 
 def test_save_extract_last(fixtures, user_path):
     run(["--system", "write a function", "--xl", "--save", "fn"])
-    assert llm_templates.load_template("fn").to_dict() == {
+    assert llmio_templates.load_template("fn").to_dict() == {
         "system": "write a function",
         "extract_last": True,
     }

@@ -12,8 +12,8 @@ import pytest
 from cli.conftest_tools import registered_tools_plugin
 from click.testing import CliRunner
 from llm.schemas import schema_id
-from llm_cli.app import cli
-from llm_cli.schemas import resolve_schema, schema_summary
+from llmio_cli.app import cli
+from llmio_cli.schemas import resolve_schema, schema_summary
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import llm
 import pytest
 from cli.conftest_tools import Counter, registered_tools_plugin, upper
 from click.testing import CliRunner
-from llm_cli.app import cli
-from llm_cli.tooling import ToolSpec, load_functions, parse_tool_spec, resolve_tools
+from llmio_cli.app import cli
+from llmio_cli.tooling import ToolSpec, load_functions, parse_tool_spec, resolve_tools
 
 
 @pytest.fixture
@@ -344,7 +344,7 @@ def test_tool_exception_is_logged(tools_plugin, user_path):
 @pytest.fixture
 def tty_stdin(monkeypatch):
     """Standard input is a terminal: the prompt is not read from it, answers are."""
-    monkeypatch.setattr("llm_cli.prompting.stdin_is_tty", lambda: True)
+    monkeypatch.setattr("llmio_cli.prompting.stdin_is_tty", lambda: True)
 
 
 def test_tools_approve(tools_plugin, tty_stdin, user_path):
@@ -659,7 +659,7 @@ def test_save_template_with_tools_fragments_functions_and_schema(tools_plugin, t
 
 def test_chat_tools_approve(tools_plugin, monkeypatch, user_path):
     # No terminal to ask on: the answers come from standard input, between the messages.
-    monkeypatch.setattr("llm_cli.tooling._ask_terminal", lambda question: None)
+    monkeypatch.setattr("llmio_cli.tooling._ask_terminal", lambda question: None)
     calls = script(("upper", {"text": "ok"}, "c1"), ("upper", {"text": "no"}, "c2"))
     result = run("chat", "-m", "scripted", "-T", "upper", "--ta", input=calls + "\ny\nn\nquit\n")
     assert result.exit_code == 0, result.output
@@ -676,7 +676,7 @@ def test_chat_tools_approve(tools_plugin, monkeypatch, user_path):
 def test_approve_asks_on_the_terminal_when_stdin_is_piped(tools_plugin, monkeypatch):
     asked = []
     monkeypatch.setattr(
-        "llm_cli.tooling._ask_terminal", lambda question: asked.append(question) or "yes\n"
+        "llmio_cli.tooling._ask_terminal", lambda question: asked.append(question) or "yes\n"
     )
     result = run("-m", "scripted", "-T", "upper", "--ta", input=UPPER_PANDA)
     assert result.exit_code == 0, result.output

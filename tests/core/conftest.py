@@ -1,4 +1,4 @@
-"""Fixtures for the llm-core tests: extra fixture models, tiny media files, a local HTTP server.
+"""Fixtures for the llmio-core tests: extra fixture models, tiny media files, a local HTTP server.
 
 Everything is registered through the real plugin manager (``llm.plugins.pm``) and
 unregistered afterwards, like the shared fixtures in ``tests/conftest.py``.

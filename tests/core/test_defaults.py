@@ -34,7 +34,7 @@ def test_get_model_without_argument_uses_the_default(user_path, fixtures):
 
 
 def test_get_model_without_argument_when_unset_is_gpt_4o_mini(user_path):
-    # llm-openai is installed in the workspace and provides the default model.
+    # llmio-openai is installed in the workspace and provides the default model.
     assert llm.get_model().model_id == "gpt-4o-mini"
 
 

@@ -10,7 +10,7 @@ import llm
 import pytest
 
 HEAVY = ["openai", "httpx", "numpy", "yaml", "sqlite_utils", "click", "pydantic", "puremagic"]
-OTHER_DISTRIBUTIONS = ["llm_cli", "llm_openai", "llm_embeddings", "llm_templates"]
+OTHER_DISTRIBUTIONS = ["llmio_cli", "llmio_openai", "llmio_embeddings", "llmio_templates"]
 
 
 def imported_modules(code: str) -> set[str]:
@@ -70,25 +70,25 @@ def test_unknown_attribute_is_an_attribute_error():
 
 
 def test_collection_resolves_lazily_to_llm_embeddings():
-    import llm_embeddings
+    import llmio_embeddings
 
-    assert llm.Collection is llm_embeddings.Collection
+    assert llm.Collection is llmio_embeddings.Collection
 
 
 def test_template_resolves_lazily_to_llm_templates():
-    import llm_templates
+    import llmio_templates
 
-    assert llm.Template is llm_templates.Template
+    assert llm.Template is llmio_templates.Template
 
 
 def test_lazy_names_load_their_package_only_when_touched():
     code = textwrap.dedent(
         """
         import sys, llm
-        before = "llm_embeddings" in sys.modules, "llm_templates" in sys.modules
+        before = "llmio_embeddings" in sys.modules, "llmio_templates" in sys.modules
         llm.Collection
         llm.Template
-        after = "llm_embeddings" in sys.modules, "llm_templates" in sys.modules
+        after = "llmio_embeddings" in sys.modules, "llmio_templates" in sys.modules
         print(before, after)
         """
     )
@@ -99,8 +99,8 @@ def test_lazy_names_load_their_package_only_when_touched():
 
 @pytest.mark.parametrize(
     "name,module,distribution",
-    [("Collection", "llm_embeddings", "llm-embeddings"),
-     ("Template", "llm_templates", "llm-templates")],
+    [("Collection", "llmio_embeddings", "llmio-embeddings"),
+     ("Template", "llmio_templates", "llmio-templates")],
 )
 def test_lazy_name_without_its_distribution_names_it(monkeypatch, name, module, distribution):
     monkeypatch.delitem(llm.__dict__, name, raising=False)

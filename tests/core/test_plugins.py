@@ -62,8 +62,10 @@ def test_plugin_hooks_sorted_and_complete(register_plugin):
 def test_builtin_plugins_only_listed_with_all():
     names = [p["name"] for p in llm.get_plugins()]
     all_names = [p["name"] for p in llm.get_plugins(all=True)]
-    assert "llm-openai" not in names
-    [openai] = [p for p in llm.get_plugins(all=True) if p["name"] == "llm-openai"]
+    assert "llm.default_plugins.openai_models" not in names
+    [openai] = [
+        p for p in llm.get_plugins(all=True) if p["name"] == "llm.default_plugins.openai_models"
+    ]
     assert "register_models" in openai["hooks"]
     assert set(names) <= set(all_names)
 
@@ -89,7 +91,7 @@ def test_import_llm_does_not_load_plugins():
         """
         import sys
         import llm, llm.plugins
-        print(len(llm.plugins.pm.get_plugins()), "llm_openai" in sys.modules)
+        print(len(llm.plugins.pm.get_plugins()), "llmio_openai" in sys.modules)
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -102,7 +104,7 @@ def test_plugins_load_on_first_model_lookup():
         import sys
         import llm, llm.plugins
         llm.get_models()
-        print("llm_openai" in sys.modules, len(llm.plugins.pm.get_plugins()) > 0)
+        print("llmio_openai" in sys.modules, len(llm.plugins.pm.get_plugins()) > 0)
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

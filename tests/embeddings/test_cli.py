@@ -11,7 +11,7 @@ import llm
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 
 def run(args, input=None, **kwargs):
@@ -861,7 +861,7 @@ def test_help_usage_lines():
 
 
 def test_embed_multi_progress_bar_only_on_a_terminal(tmp_path, text_model, monkeypatch):
-    from llm_cli.commands import embeddings
+    from llmio_cli.commands import embeddings
 
     path = tmp_path / "data.csv"
     path.write_text(CSV)
@@ -924,7 +924,7 @@ def test_collection_whose_model_is_not_installed(default_db, text_model):
 
 
 def test_no_content_on_a_terminal_is_an_error_not_a_hang(phrases, monkeypatch):
-    from llm_cli.commands import embeddings
+    from llmio_cli.commands import embeddings
 
     monkeypatch.setattr(embeddings, "_stdin_is_terminal", lambda: True)
     for args in (["embed", "-m", "et"], ["similar", "phrases"]):

@@ -11,7 +11,7 @@ import time
 import llm
 import pytest
 import sqlite_utils
-from llm_embeddings import (
+from llmio_embeddings import (
     Collection,
     CollectionDoesNotExist,
     ContentTypeError,
@@ -519,7 +519,7 @@ def test_concurrent_writers_lose_nothing(tmp_path, text_model):
 
 
 def test_cosine_similarity_helper():
-    from llm_embeddings.similarity import cosine_similarity
+    from llmio_embeddings.similarity import cosine_similarity
 
     assert cosine_similarity([1, 2, 3], [4, 5, 6]) == pytest.approx(cosine([1, 2, 3], [4, 5, 6]))
     assert cosine_similarity([0, 0], [1, 1]) == 0.0

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 PLUGINS = {"llm_markov": "llm-markov", "llm_echo": "llm-echo", "llm_tools_sqlite": "llm-tools-sqlite",
-           "llm_tools_simpleeval": "llm-tools-simpleeval"}
+           "llm_tools_simpleeval": "llm-tools-simpleeval", "llm_openai": "llm-openai-plugin"}
 missing = [dist for module, dist in PLUGINS.items() if importlib.util.find_spec(module) is None]
 if missing:
     if os.environ.get("LLM_REQUIRE_COMPAT_PLUGINS"):
@@ -130,3 +130,31 @@ print(json.dumps(json.loads(list(chain.responses())[-1].text())["tool_results"])
     assert result.returncode == 0, result.stderr
     [tool_result] = json.loads(result.stdout)
     assert tool_result["name"] == "simple_eval" and tool_result["output"] == "42"
+
+
+def test_llm_openai_plugin_beside_our_openai_plugin(env):
+    """llm-openai-plugin's module is ``llm_openai`` and its entry point ``openai``: both
+    names must be free for it, and its models must sit next to ours."""
+    env["OPENAI_API_KEY"] = "sk-test"
+    code = "import llm_openai; print(llm_openai.__file__)"
+    module = run([sys.executable, "-c", code], env)
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.strip().endswith("site-packages/llm_openai.py")
+
+    listing = run([LLM, "plugins"], env)
+    assert listing.returncode == 0, listing.stderr
+    plugins = {p["name"]: p for p in json.loads(listing.stdout)}
+    assert plugins["llm-openai-plugin"] == {
+        "name": "llm-openai-plugin", "hooks": ["register_models"], "version": "0.7"}
+    everything = {p["name"]: p for p in json.loads(run([LLM, "plugins", "--all"], env).stdout)}
+    assert everything["llm.default_plugins.openai_models"]["hooks"] == [
+        "register_commands", "register_embedding_models", "register_models"]
+    assert "llm-openai-plugin" in everything
+
+    models = run([LLM, "models"], env)
+    assert models.returncode == 0, models.stderr
+    assert "Warning" not in models.stderr
+    lines = models.stdout.splitlines()
+    assert "OpenAI: openai/gpt-4o-mini" in lines  # theirs
+    assert "OpenAI: openai/gpt-5" in lines
+    assert "OpenAI Chat: gpt-4o-mini (aliases: 4o-mini)" in lines  # ours

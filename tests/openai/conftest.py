@@ -1,4 +1,4 @@
-"""Fixtures for the llm-openai tests: a scripted OpenAI-compatible server per test."""
+"""Fixtures for the llmio-openai tests: a scripted OpenAI-compatible server per test."""
 
 from __future__ import annotations
 

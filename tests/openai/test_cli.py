@@ -11,15 +11,15 @@ from click.testing import CliRunner
 
 import llm
 
-if importlib.util.find_spec("llm_cli") is None:  # pragma: no cover - llm-cli not installed
-    pytest.skip("llm-cli is not installed", allow_module_level=True)
+if importlib.util.find_spec("llmio_cli") is None:  # pragma: no cover - llmio-cli not installed
+    pytest.skip("llmio-cli is not installed", allow_module_level=True)
 DATA = Path(__file__).parent / "data"
 
 
 def run(*args, input=None):
     # Imported here, not at collection time, so the app is built under the test's
     # environment (isolated user dir, LLM_LOAD_PLUGINS='').
-    from llm_cli.app import cli
+    from llmio_cli.app import cli
 
     return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 

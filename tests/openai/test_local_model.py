@@ -162,7 +162,7 @@ def test_async(smol):
 
 
 def test_embeddings(llama_server, monkeypatch):
-    from llm_openai.models import OpenAIEmbeddingModel
+    from llmio_openai.models import OpenAIEmbeddingModel
 
     model = OpenAIEmbeddingModel("smol-embed", MODEL_ALIAS, api_base=llama_server)
     model.needs_key = None
@@ -176,7 +176,7 @@ def test_embeddings(llama_server, monkeypatch):
 
 
 def test_cli_prompt(smol):
-    cli_app = pytest.importorskip("llm_cli.app")
+    cli_app = pytest.importorskip("llmio_cli.app")
     from click.testing import CliRunner
 
     result = CliRunner().invoke(cli_app.cli, ["-m", "smol", "Say hello.", "-o", "max_tokens", "8",

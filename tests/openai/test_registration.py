@@ -117,7 +117,7 @@ def test_option_descriptions_follow_usage_docs():
 
 def test_importing_the_plugin_does_not_import_openai_or_httpx():
     code = (
-        "import sys, llm_openai, llm_openai.plugin, llm_openai.models; "
+        "import sys, llmio_openai, llmio_openai.plugin, llmio_openai.models; "
         "import llm.default_plugins.openai_models; "
         "heavy = [m for m in ('openai', 'httpx', 'httpx2', 'yaml') if m in sys.modules]; "
         "print(','.join(heavy))"

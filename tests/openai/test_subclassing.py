@@ -146,10 +146,10 @@ def test_completion_constructed_with_keywords(provider):
 
 def test_shim_names():
     from llm.default_plugins import openai_models
-    import llm_openai.models
+    import llmio_openai.models
 
     for name in ("Chat", "AsyncChat", "Completion", "AsyncCompletion", "OpenAIEmbeddingModel",
                  "SharedOptions", "Options", "ReasoningOptions", "CompletionOptions", "_Shared",
                  "combine_chunks", "redact_data", "not_nulls"):
-        assert getattr(openai_models, name) is getattr(llm_openai.models, name)
+        assert getattr(openai_models, name) is getattr(llmio_openai.models, name)
     assert issubclass(openai_models.Chat.Options, llm.Options)

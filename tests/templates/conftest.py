@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import llm
 import pytest
-from llm_templates import Template
+from llmio_templates import Template
 
 
 class LoaderPlugin:

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 
 def run(*args, **kwargs):

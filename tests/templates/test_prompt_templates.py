@@ -17,7 +17,7 @@ from pathlib import Path
 import llm
 import pytest
 from click.testing import CliRunner
-from llm_cli.app import cli
+from llmio_cli.app import cli
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 
@@ -379,7 +379,7 @@ def test_template_without_input_does_not_wait_on_stdin(templates_dir):
         "from support.fixtures import FixturePlugin\n"
         "from llm.plugins import pm\n"
         "pm.register(FixturePlugin(), name='llm-test-fixtures')\n"
-        "from llm_cli.app import cli\n"
+        "from llmio_cli.app import cli\n"
         "cli(sys.argv[1:])\n"
     )
     proc = subprocess.Popen(

@@ -6,7 +6,7 @@ import os
 
 import llm
 import pytest
-from llm_templates import (
+from llmio_templates import (
     Template,
     TemplateError,
     get_template_loaders,

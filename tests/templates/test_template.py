@@ -7,7 +7,7 @@ import sys
 
 import pydantic
 import pytest
-from llm_templates import (
+from llmio_templates import (
     AttachmentType,
     MissingVariables,
     Template,
@@ -179,7 +179,7 @@ def test_missing_variables_is_a_template_error():
 
 def test_importing_llm_templates_does_not_import_yaml():
     code = (
-        "import sys, llm_templates; print('yaml' in sys.modules, 'urllib.request' in sys.modules)"
+        "import sys, llmio_templates; print('yaml' in sys.modules, 'urllib.request' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"

@@ -58,8 +58,8 @@ _LAZY = {
 
 #: Names that live in other distributions: (module, attribute, distribution).
 _ELSEWHERE = {
-    "Collection": ("llm_embeddings", "Collection", "llm-embeddings"),
-    "Template": ("llm_templates", "Template", "llm-templates"),
+    "Collection": ("llmio_embeddings", "Collection", "llmio-embeddings"),
+    "Template": ("llmio_templates", "Template", "llmio-templates"),
 }
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Compatibility path for plugins: ``from llm.cli import cli`` (and ``get_key`` & co).
 
 Published plugins and their test suites import the click group and a few helpers
-from here. The group lives in the separate ``llm-cli`` distribution; it is imported
+from here. The group lives in the separate ``llmio-cli`` distribution; it is imported
 only when ``cli`` (or another CLI-only name) is asked for, and a missing
 distribution is reported by name. Library helpers are re-exported from ``llm``.
 """
@@ -35,14 +35,14 @@ __all__ = [
 
 def _import_cli_app() -> Any:
     try:
-        import llm_cli.app
+        import llmio_cli.app
     except ImportError as exc:
-        if exc.name and exc.name.split(".")[0] == "llm_cli":
+        if exc.name and exc.name.split(".")[0] == "llmio_cli":
             raise ImportError(
-                "llm.cli needs the llm-cli distribution: pip install llm-cli"
+                "llm.cli needs the llmio-cli distribution: pip install llmio-cli"
             ) from exc
         raise
-    return llm_cli.app
+    return llmio_cli.app
 
 
 def load_conversation(
@@ -76,9 +76,9 @@ def __getattr__(name: str) -> Any:
         pass
     # Other helpers plugins reach for (``load_template``, ...) live in the CLI package.
     app = _import_cli_app()
-    import llm_cli.prompting
+    import llmio_cli.prompting
 
-    for module in (app, llm_cli.prompting):
+    for module in (app, llmio_cli.prompting):
         if hasattr(module, name):
             return getattr(module, name)
     raise AttributeError(f"module 'llm.cli' has no attribute {name!r}")

@@ -17,11 +17,15 @@ from . import hookspecs
 pm = pluggy.PluginManager("llm")
 pm.add_hookspecs(hookspecs)
 
-#: First-party distributions: always loaded, listed by ``llm plugins --all`` only.
-BUILTIN_DISTRIBUTIONS = frozenset({"llm-openai", "llm-cli", "llm-embeddings", "llm-templates", "llm-core", "llm"})
+#: First-party distributions: always loaded, listed by ``llm plugins --all`` only,
+#: under their entry-point names (``llm.default_plugins.openai_models``, as documented).
+BUILTIN_DISTRIBUTIONS = frozenset(
+    {"llmio-openai", "llmio-cli", "llmio-embeddings", "llmio-templates", "llmio-core", "llm"}
+)
 
 _loaded = False
-_distributions: dict[str, Any] = {}  # plugin name -> importlib.metadata Distribution
+_distributions: dict[str, Any] = {}  # registered name -> importlib.metadata Distribution
+_entry_point_names: dict[str, str] = {}  # registered name -> entry-point name
 _failures: list[tuple[str, str]] = []
 
 
@@ -51,20 +55,24 @@ def load_plugins() -> None:
         builtin = canonical in BUILTIN_DISTRIBUTIONS
         if not builtin and allowed is not None and canonical not in allowed:
             continue
-        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+        # Two distributions may use the same entry-point name (two published plugins
+        # both call theirs ``openai``): the registered name includes the distribution.
+        name = f"{canonical}:{ep.name}"
+        if pm.get_plugin(name) is not None or pm.is_blocked(name) or pm.is_blocked(ep.name):
             continue
         try:
             plugin = ep.load()
             if pm.is_registered(plugin):
                 continue
-            pm.register(plugin, name=ep.name)
+            pm.register(plugin, name=name)
         except Exception as exc:  # a broken plugin must not break the tool
             if ep.dist is not None:
                 dist = ep.dist.metadata["Name"] or dist  # the name the user installed
             _failures.append((dist, f"{exc.__class__.__name__}: {exc}"))
             sys.stderr.write(f"Warning: plugin {dist} failed to load: {exc}\n")
             continue
-        _distributions[ep.name] = ep.dist
+        _distributions[name] = ep.dist
+        _entry_point_names[name] = ep.name
 
 
 def _dist_name(ep: Any) -> str:
@@ -73,6 +81,15 @@ def _dist_name(ep: Any) -> str:
     if ep.dist is None:
         return ep.name
     return getattr(ep.dist, "_normalized_name", None) or ep.dist.metadata["Name"]
+
+
+def distribution_name(plugin_name: str) -> str:
+    """The distribution a registered plugin came from, as users installed it
+    (the plugin's own registered name for plugins registered directly on ``pm``)."""
+    distribution = _distributions.get(plugin_name)
+    if distribution is None:
+        return plugin_name
+    return distribution.metadata["Name"] or plugin_name
 
 
 def plugin_load_failures() -> list[tuple[str, str]]:
@@ -87,6 +104,7 @@ def _reset() -> None:
         if pm.get_plugin(name) is not None:
             pm.unregister(name=name)
     _distributions.clear()
+    _entry_point_names.clear()
     _failures.clear()
     _loaded = False
 
@@ -100,8 +118,10 @@ def get_plugins(all: bool = False) -> list[dict[str, Any]]:
         distribution = _distributions.get(name)
         dist = distribution.metadata["Name"] if distribution is not None else name
         version = distribution.version if distribution is not None else None
-        if not all and _canonical(dist) in BUILTIN_DISTRIBUTIONS:
-            continue
+        if _canonical(dist) in BUILTIN_DISTRIBUTIONS:
+            if not all:
+                continue
+            dist, version = _entry_point_names.get(name, dist), None
         info: dict[str, Any] = {
             "name": dist,
             "hooks": sorted(h.name for h in pm.get_hookcallers(plugin) or []),

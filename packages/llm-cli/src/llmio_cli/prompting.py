@@ -282,12 +282,12 @@ def check_attachment_types(model: Any, attachments: Sequence[Any]) -> None:
 
 def load_template(name: str) -> Any:
     try:
-        import llm_templates
+        import llmio_templates
     except ImportError as exc:  # pragma: no cover - templates are a dependency
-        raise click.ClickException("Templates need the llm-templates package") from exc
+        raise click.ClickException("Templates need the llmio-templates package") from exc
     try:
-        return llm_templates.load_template(name)
-    except llm_templates.TemplateError as exc:
+        return llmio_templates.load_template(name)
+    except llmio_templates.TemplateError as exc:
         raise click.ClickException(exc_message(exc)) from exc
 
 
@@ -322,11 +322,11 @@ def template_extras(template: Any) -> dict[str, Any]:
 
 
 def evaluate_template(template: Any, input_text: str, params: dict) -> tuple[Any, Any]:
-    import llm_templates
+    import llmio_templates
 
     try:
         return template.evaluate(input_text, params)
-    except llm_templates.TemplateError as exc:
+    except llmio_templates.TemplateError as exc:
         raise click.ClickException(exc_message(exc)) from exc
 
 

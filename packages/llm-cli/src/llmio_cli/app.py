@@ -1,6 +1,6 @@
 """The root ``llm`` click group.
 
-Built-in command groups are added from :mod:`llm_cli.commands`; plugins then
+Built-in command groups are added from :mod:`llmio_cli.commands`; plugins then
 add theirs through the ``register_commands`` hook, exactly like third-party
 plugins do.
 """
@@ -20,7 +20,7 @@ from .errors import FriendlyGroupMixin, one_line, raise_errors, warn
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    for dist in ("llm", "llm-cli"):
+    for dist in ("llm", "llmio-cli"):
         try:
             return version(dist)
         except PackageNotFoundError:
@@ -86,7 +86,7 @@ def _add_builtin_commands() -> None:
     """Add each command group; one that fails costs a warning, not the whole tool."""
     for name in COMMAND_MODULES:
         try:
-            module = importlib.import_module(f"llm_cli.commands.{name}")
+            module = importlib.import_module(f"llmio_cli.commands.{name}")
             module.register(cli)
         except Exception as exc:
             if raise_errors():
@@ -96,7 +96,7 @@ def _add_builtin_commands() -> None:
 
 def _add_plugin_commands() -> None:
     """Apply every plugin's ``register_commands``; one broken plugin only costs a warning."""
-    from llm.plugins import load_plugins, pm
+    from llm.plugins import distribution_name, load_plugins, pm
 
     try:
         load_plugins()
@@ -112,19 +112,9 @@ def _add_plugin_commands() -> None:
             if raise_errors():
                 raise
             warn(
-                f"Warning: plugin {_distribution_of(impl.plugin_name)} failed to register "
+                f"Warning: plugin {distribution_name(impl.plugin_name)} failed to register "
                 f"commands: {one_line(exc)}"
             )
-
-
-def _distribution_of(plugin_name: str) -> str:
-    """The distribution that installed an entry-point plugin, for messages users can act on."""
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="llm"):
-        if ep.name == plugin_name and ep.dist is not None:
-            return ep.dist.metadata["Name"]
-    return plugin_name
 
 
 _add_builtin_commands()

@@ -321,7 +321,7 @@ def _save_template(
     """``--save NAME``: store the prompt as a template instead of running it."""
     import os
 
-    import llm_templates
+    import llmio_templates
 
     from .. import prompting as p
 
@@ -360,7 +360,7 @@ def _save_template(
         "extract_last": True if extract_last else None,
         "attachments": [stored(value) for value in attachments] or None,
         "attachment_types": [
-            llm_templates.AttachmentType(type=mimetype, value=stored(value))
+            llmio_templates.AttachmentType(type=mimetype, value=stored(value))
             for value, mimetype in attachment_types
         ]
         or None,
@@ -369,9 +369,9 @@ def _save_template(
         # Fragments, tools, functions and schema (-f, --sf, -T, --functions, --schema).
         fields.update(chain.template_fields())
     try:
-        template_obj = llm_templates.Template(**fields)
-        llm_templates.save_template(name, template_obj)
-    except llm_templates.TemplateError as exc:
+        template_obj = llmio_templates.Template(**fields)
+        llmio_templates.save_template(name, template_obj)
+    except llmio_templates.TemplateError as exc:
         raise click.ClickException(p.exc_message(exc)) from exc
 
 

@@ -1,5 +1,5 @@
 """YAML text <-> Template. PyYAML is imported here, inside the functions, so that
-``import llm_templates`` (and ``llm --help``) stays fast."""
+``import llmio_templates`` (and ``llm --help``) stays fast."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Embedding commands: embed, embed-multi, similar, embed-models, collections.
 
-Thin layers over :mod:`llm_embeddings`; numpy and sqlite-utils are imported
+Thin layers over :mod:`llmio_embeddings`; numpy and sqlite-utils are imported
 inside the commands so that ``llm --help`` stays fast.
 """
 
@@ -22,7 +22,7 @@ from ..app import DefaultSubGroup
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
 
-    from llm_embeddings import Collection
+    from llmio_embeddings import Collection
 
 DEFAULT_BATCH_SIZE = 100
 
@@ -36,7 +36,7 @@ def _database_path(database: str | None) -> Path:
 
 def _open_db(database: str | None, create: bool = True) -> sqlite3.Connection | None:
     """The embeddings database (WAL, busy timeout); None if it is missing and create is False."""
-    from llm_embeddings import open_database
+    from llmio_embeddings import open_database
 
     path = _database_path(database)
     if not create and not path.exists():
@@ -61,7 +61,7 @@ def _collection_for_writing(
     db: sqlite3.Connection, name: str, model_name: str | None
 ) -> Collection:
     """An existing collection (checking -m against it) or a new one using -m / the default."""
-    from llm_embeddings import Collection, EmbeddingsError
+    from llmio_embeddings import Collection, EmbeddingsError
 
     try:
         if Collection.exists(db, name):
@@ -72,7 +72,7 @@ def _collection_for_writing(
 
 
 def _existing_collection(database: str | None, name: str) -> Collection:
-    from llm_embeddings import Collection
+    from llmio_embeddings import Collection
 
     db = _open_db(database, create=False)
     if db is None or not Collection.exists(db, name):
@@ -356,7 +356,7 @@ def _embed_in_batches(
 ) -> None:
     from itertools import islice
 
-    from llm_embeddings import EmbeddingsError
+    from llmio_embeddings import EmbeddingsError
 
     while True:
         batch = list(islice(entries, size))
@@ -583,7 +583,7 @@ def similar(
     \b
         llm similar my-collection 1234
     """
-    from llm_embeddings import EmbeddingsError
+    from llmio_embeddings import EmbeddingsError
 
     if id is not None and (content is not None or input_path is not None):
         raise click.ClickException("Provide either an ID or content to compare, not both")

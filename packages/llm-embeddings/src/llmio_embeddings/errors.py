@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class EmbeddingsError(Exception):
-    """Base class for errors raised by :mod:`llm_embeddings`."""
+    """Base class for errors raised by :mod:`llmio_embeddings`."""
 
 
 class CollectionDoesNotExist(EmbeddingsError):

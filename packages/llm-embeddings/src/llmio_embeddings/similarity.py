@@ -1,6 +1,6 @@
 """Cosine similarity over a whole collection, vectorised with numpy.
 
-numpy is imported inside the functions so that ``import llm_embeddings`` (and
+numpy is imported inside the functions so that ``import llmio_embeddings`` (and
 so ``llm --help``) stays cheap.
 """
 

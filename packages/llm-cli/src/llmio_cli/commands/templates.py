@@ -1,6 +1,6 @@
 """``llm templates``: list, show, edit, path and loaders.
 
-The work is done by :mod:`llm_templates`; it is imported inside each command so
+The work is done by :mod:`llmio_templates`; it is imported inside each command so
 ``llm --help`` does not pay for it.
 """
 
@@ -39,7 +39,7 @@ def _fit(line: str) -> str:
 
 
 def register(cli: click.Group) -> None:
-    from llm_cli.app import DefaultSubGroup
+    from llmio_cli.app import DefaultSubGroup
 
     @cli.group(name="templates", cls=DefaultSubGroup, default="list", default_if_no_args=True)
     def templates() -> None:
@@ -48,7 +48,7 @@ def register(cli: click.Group) -> None:
     @templates.command(name="list")
     def list_() -> None:
         """List available prompt templates"""
-        from llm_templates import list_templates
+        from llmio_templates import list_templates
 
         rows = []
         for name, loaded in list_templates():
@@ -66,7 +66,7 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     def show(name: str) -> None:
         """Show the specified prompt template"""
-        from llm_templates import TemplateError, load_template, template_to_yaml
+        from llmio_templates import TemplateError, load_template, template_to_yaml
 
         try:
             template = load_template(name)
@@ -78,7 +78,7 @@ def register(cli: click.Group) -> None:
     @click.argument("name")
     def edit(name: str) -> None:
         """Edit the specified prompt template using the default $EDITOR"""
-        from llm_templates import TemplateError, load_template, template_path
+        from llmio_templates import TemplateError, load_template, template_path
 
         try:
             path = template_path(name)
@@ -110,7 +110,7 @@ def register(cli: click.Group) -> None:
     @templates.command(name="loaders")
     def loaders() -> None:
         """Show template loaders registered by plugins"""
-        from llm_templates import get_template_loaders
+        from llmio_templates import get_template_loaders
 
         found = get_template_loaders()
         if not found:

@@ -111,11 +111,11 @@ def default_db(path: str | None = None) -> Any:
 
 
 def _template_schema(name: str) -> dict[str, Any]:
-    import llm_templates
+    import llmio_templates
 
     try:
-        template = llm_templates.load_template(name)
-    except llm_templates.TemplateError as exc:
+        template = llmio_templates.load_template(name)
+    except llmio_templates.TemplateError as exc:
         raise click.ClickException(str(exc)) from exc
     if not template.schema_object:
         raise click.ClickException(f"Template '{name}' has no schema")

@@ -109,7 +109,7 @@ def _load_url(url: str) -> Template:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(url, headers={"User-Agent": "llm-templates"})
+    request = urllib.request.Request(url, headers={"User-Agent": "llmio-templates"})
     try:
         with urllib.request.urlopen(request, timeout=URL_TIMEOUT) as response:
             body = response.read(MAX_URL_BYTES + 1)

@@ -21,4 +21,4 @@ def __getattr__(name: str) -> Any:
         from . import models
 
         return getattr(models, name)
-    raise AttributeError(f"module 'llm_openai' has no attribute {name!r}")
+    raise AttributeError(f"module 'llmio_openai' has no attribute {name!r}")

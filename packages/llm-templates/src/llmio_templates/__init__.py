@@ -1,6 +1,6 @@
 """Reusable prompt templates for llm: the ``Template`` model, YAML files and loaders.
 
-``import llm_templates`` is cheap: PyYAML and urllib are imported only when a
+``import llmio_templates`` is cheap: PyYAML and urllib are imported only when a
 template is read, written or fetched.
 """
 
