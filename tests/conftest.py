@@ -46,3 +46,21 @@ def fixtures():
 @pytest.fixture
 def mock_model(fixtures):
     return fixtures.mock
+
+
+@pytest.fixture
+def register_plugin():
+    """``register_plugin(obj, name)`` registers with ``pm`` until the end of the test."""
+    from llm.plugins import pm
+
+    names = []
+
+    def register(obj, name):
+        pm.register(obj, name=name)
+        names.append(name)
+        return obj
+
+    yield register
+    for name in reversed(names):
+        if pm.get_plugin(name) is not None:
+            pm.unregister(name=name)

@@ -161,22 +161,6 @@ def async_keyed():
     return AsyncKeyedModel()
 
 
-@pytest.fixture
-def register_plugin():
-    """``register_plugin(obj, name)`` registers with ``pm`` until the end of the test."""
-    from llm.plugins import pm
-
-    names = []
-
-    def register(obj, name):
-        pm.register(obj, name=name)
-        names.append(name)
-        return obj
-
-    yield register
-    for name in reversed(names):
-        if pm.get_plugin(name) is not None:
-            pm.unregister(name=name)
 
 
 # -- a local HTTP server ------------------------------------------------------------

@@ -603,7 +603,7 @@ def _run_async_chain(
             current[0] = None
             keep(await response.to_sync_response())
             last = response
-        return await last.to_dict() if json_output and last is not None else None
+        return last.to_dict() if json_output and last is not None else None
 
     try:
         return asyncio.run(main())

@@ -38,6 +38,51 @@ def _execute_arguments(model: Any, response: "_BaseResponse") -> tuple[list[Any]
     return args, kwargs
 
 
+#: Keyword arguments of ``model.prompt()`` that are not model options.
+_PROMPT_ARGUMENTS = frozenset({
+    "fragments", "attachments", "system", "system_fragments", "schema", "tools", "tool_results",
+    "messages", "options", "stream", "key", "conversation",
+})
+
+
+class ToolUnavailable(Exception):
+    """A tool known only by name (from a serialized response) was called."""
+
+
+def _tool_finder(tools: Optional[list[Any]]) -> Callable[[dict[str, Any]], Any]:
+    """Map a serialized tool spec to a Tool: from ``tools``, the registry, or a stand-in."""
+    from .tools import Tool, expand_tools
+
+    given = {t.name: t for t in expand_tools(list(tools or []))}
+    registered: Optional[dict[str, Any]] = None
+
+    def find(spec: dict[str, Any]) -> Any:
+        nonlocal registered
+        name = spec["name"]
+        if name in given:
+            return given[name]
+        if registered is None:
+            from .registry import get_tools
+
+            registered = {}
+            for item in get_tools().values():
+                try:
+                    registered.update({t.name: t for t in expand_tools([item])})
+                except Exception:  # a toolbox that needs configuration cannot be rebuilt here
+                    continue
+        if name in registered:
+            return registered[name]
+
+        def unavailable(**_: Any) -> Any:
+            raise ToolUnavailable(
+                f"tool '{name}' is not available (pass it to from_dict(tools=...))")
+
+        return Tool(name=name, description=spec.get("description"),
+                    input_schema=spec.get("input_schema") or {}, implementation=unavailable)
+
+    return find
+
+
 class _BaseResponse:
     """State shared by sync and async responses."""
 
@@ -161,6 +206,7 @@ class _BaseResponse:
         return list(self._tool_calls)
 
     def _to_dict(self, include_conversation: bool = True) -> dict[str, Any]:
+        """Everything needed to rebuild this response and continue from it; never the key."""
         from .parts import part_to_dict, AttachmentPart
 
         prompt = self.prompt
@@ -174,10 +220,15 @@ class _BaseResponse:
             "attachments": [part_to_dict(AttachmentPart(a)) for a in prompt.attachments],
             "options": prompt.options.model_dump(exclude_none=True) if prompt.options is not None else {},
             "schema": prompt.schema,
+            "tools": [
+                {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+                for t in prompt.tools
+            ],
             "tool_results": [
                 {"name": r.name, "output": r.output, "tool_call_id": r.tool_call_id}
                 for r in prompt.tool_results
             ],
+            "prompt_messages": [m.to_dict() for m in prompt.messages if isinstance(m, Message)],
             "text": "".join(self._chunks),
             "messages": [m.to_dict() for m in self._output_messages()],
             "tool_calls": [
@@ -200,8 +251,14 @@ class _BaseResponse:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], model: Any = None) -> Any:
-        """Rebuild a completed response (and its conversation) from ``to_dict()`` output."""
+    def from_dict(cls, data: dict[str, Any], model: Any = None, *, tools: Optional[list[Any]] = None) -> Any:
+        """Rebuild a completed response (and its conversation) from ``to_dict()`` output.
+
+        Tools are stored by name: each is taken from ``tools`` (functions, Tools or
+        Toolbox instances) or else from the tools plugins register. One found in
+        neither keeps its definition, so the model still sees it, and a call to it
+        is answered with an error saying how to supply it.
+        """
         from . import registry
         from .conversations import AsyncConversation, Conversation
         from .parts import part_from_dict
@@ -213,6 +270,7 @@ class _BaseResponse:
         conversation_cls = AsyncConversation if is_async else Conversation
         conv_data = data.get("conversation") or {}
         conversation = conversation_cls(model=model, id=conv_data.get("id"), name=conv_data.get("name"))
+        find_tool = _tool_finder(tools)
 
         def build(item: dict[str, Any]) -> Any:
             prompt = Prompt(
@@ -220,8 +278,10 @@ class _BaseResponse:
                 fragments=item.get("fragments"), system_fragments=item.get("system_fragments"),
                 attachments=[part_from_dict(a).attachment for a in item.get("attachments", [])],  # type: ignore[union-attr]
                 options=item.get("options") or {}, schema=item.get("schema"),
+                tools=[find_tool(spec) for spec in item.get("tools") or []],
                 tool_results=[ToolResult(r["name"], r["output"], r.get("tool_call_id"))
                               for r in item.get("tool_results", [])],
+                messages=[Message.from_dict(m) for m in item.get("prompt_messages") or []],
             )
             response = cls(prompt, model, stream=False, conversation=conversation)
             response.id = item.get("id") or response.id
@@ -245,6 +305,24 @@ class _BaseResponse:
         for earlier in conv_data.get("responses", []):
             build(earlier)
         return build(data)
+
+    def _reply_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """A reply continues as this prompt did: the same system prompt, options, schema,
+        tools and key, unless given again; options given are merged over the old ones."""
+        prompt = self.prompt
+        kwargs = dict(kwargs)
+        options = prompt.options.model_dump(exclude_none=True) if prompt.options is not None else {}
+        options.update(kwargs.pop("options", None) or {})
+        for name in list(kwargs):
+            if name not in _PROMPT_ARGUMENTS:
+                options[name] = kwargs.pop(name)
+        kwargs["options"] = options
+        kwargs.setdefault("system", prompt._system)
+        kwargs.setdefault("system_fragments", prompt.system_fragments)
+        kwargs.setdefault("schema", prompt.schema)
+        kwargs.setdefault("tools", prompt.tools)
+        kwargs.setdefault("key", self._key)
+        return kwargs
 
     def text_or_raise(self) -> str:
         if not self._done:
@@ -386,9 +464,7 @@ class Response(_BaseResponse):
         """Run any pending tool calls, then send the next turn of the conversation."""
         tool_results = self.execute_tool_calls(before_call=before_call, after_call=after_call)
         conversation = self._ensure_conversation()
-        kwargs.setdefault("tools", self.prompt.tools)
-        kwargs.setdefault("key", self._key)
-        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+        return conversation.prompt(prompt, tool_results=tool_results, **self._reply_kwargs(kwargs))
 
 
 class AsyncResponse(_BaseResponse):
@@ -478,8 +554,12 @@ class AsyncResponse(_BaseResponse):
         await self._force()
         return self._output_messages()
 
-    async def to_dict(self) -> dict[str, Any]:
-        await self._force()
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict of the awaited response (as ``Response.to_dict()``)."""
+        if not self._done:
+            raise ValueError(
+                "This response has not finished: await the response (or read all of it) "
+                "before calling to_dict()")
         return self._to_dict()
 
     async def execute_tool_calls(self, *, before_call: Any = None, after_call: Any = None) -> list[Any]:
@@ -503,9 +583,7 @@ class AsyncResponse(_BaseResponse):
                     **kwargs: Any) -> "AsyncResponse":
         tool_results = await self.execute_tool_calls(before_call=before_call, after_call=after_call)
         conversation = self._ensure_conversation()
-        kwargs.setdefault("tools", self.prompt.tools)
-        kwargs.setdefault("key", self._key)
-        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+        return conversation.prompt(prompt, tool_results=tool_results, **self._reply_kwargs(kwargs))
 
     def __str__(self) -> str:
         if self._done:
