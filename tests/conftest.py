@@ -31,6 +31,14 @@ def user_path(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def invoke():
+    """``invoke("models", "-q", "mock")`` runs ``llm models -q mock`` in-process."""
+    from support.cli import invoke
+
+    return invoke
+
+
+@pytest.fixture
 def fixtures():
     """Register the fixture models (mock, echo-json, keyed) for one test."""
     from llm.plugins import pm

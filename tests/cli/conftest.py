@@ -6,35 +6,11 @@ import os
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 
 # Test modules import llmio_cli.app, which loads plugins once, at collection time: before
 # the per-test LLM_LOAD_PLUGINS='' of tests/conftest.py applies. Honour it there too, so
 # third-party plugins installed in the venv (llm-echo, ...) never leak into CLI output.
 os.environ.setdefault("LLM_LOAD_PLUGINS", "")
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-@pytest.fixture
-def invoke(runner):
-    """``invoke("models", "-q", "mock")`` runs ``llm models -q mock`` in-process."""
-    from llmio_cli.app import cli
-
-    def run(*args, input=None, catch_exceptions=True, **kwargs):
-        return runner.invoke(
-            cli,
-            list(args),
-            input=input,
-            catch_exceptions=catch_exceptions,
-            prog_name="llm",
-            **kwargs,
-        )
-
-    return run
 
 
 @pytest.fixture

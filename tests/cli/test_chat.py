@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import textwrap
 
 import click
 import llm
 import pytest
-from click.testing import CliRunner
-from llmio_cli.app import cli
+from support.cli import invoke, logged
 
 INTRO = (
     "Type 'exit' or 'quit' to exit\n"
@@ -20,16 +18,7 @@ INTRO = (
 
 
 def chat(args, input, **kwargs):
-    return CliRunner().invoke(cli, ["chat", *args], input=input, prog_name="llm", **kwargs)
-
-
-def logged(user_path):
-    conn = sqlite3.connect(user_path / "logs.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("select * from responses order by rowid")]
-    finally:
-        conn.close()
+    return invoke("chat", *args, input=input, **kwargs)
 
 
 def test_transcript_and_logging(fixtures, user_path):
@@ -163,7 +152,7 @@ def test_key(fixtures, user_path):
 
 
 def test_continue_latest_conversation_uses_its_model(fixtures, user_path):
-    CliRunner().invoke(cli, ["-m", "echo-json", "from prompt"])
+    invoke("-m", "echo-json", "from prompt")
     result = chat(["-c"], "from chat\nquit\n")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Chatting with echo-json\n")
@@ -174,8 +163,8 @@ def test_continue_latest_conversation_uses_its_model(fixtures, user_path):
 
 
 def test_cid(fixtures, user_path):
-    CliRunner().invoke(cli, ["-m", "mock", "first conversation"])
-    CliRunner().invoke(cli, ["-m", "echo-json", "second conversation"])
+    invoke("-m", "mock", "first conversation")
+    invoke("-m", "echo-json", "second conversation")
     cid = logged(user_path)[0]["conversation_id"]
     result = chat(["--cid", cid], "more\nquit\n")
     assert result.output.startswith("Chatting with mock\n")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
-import sqlite3
 import threading
 
 import click
@@ -13,9 +12,8 @@ import llm
 import llm.logs
 import pytest
 from cli.conftest_tools import registered_tools_plugin
-from click.testing import CliRunner
-from llmio_cli.app import cli
 from llmio_cli.fragments import resolve_fragments
+from support.cli import invoke, rows
 
 
 @pytest.fixture
@@ -26,19 +24,6 @@ def tools_plugin():
 
 def sha(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def run(*args, **kwargs):
-    return CliRunner().invoke(cli, list(args), prog_name="llm", **kwargs)
-
-
-def rows(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -123,13 +108,13 @@ def test_resolve_errors(tools_plugin, tmp_path, server):
 def test_fragments_set_show_list_remove(tools_plugin, tmp_path, user_path):
     path = tmp_path / "notes.md"
     path.write_text("line one\nline two")
-    assert run("fragments").output == ""  # nothing stored, no database yet
+    assert invoke("fragments").output == ""  # nothing stored, no database yet
 
-    result = run("fragments", "set", "notes", str(path))
+    result = invoke("fragments", "set", "notes", str(path))
     assert (result.exit_code, result.output) == (0, "")
     # Setting the same content again under another alias stores it once.
-    assert run("fragments", "set", "again", "notes").exit_code == 0
-    assert run("fragments", "set", "loud", "shout:hi").exit_code == 0
+    assert invoke("fragments", "set", "again", "notes").exit_code == 0
+    assert invoke("fragments", "set", "loud", "shout:hi").exit_code == 0
     db = user_path / "logs.db"
     stored = rows(db, "select hash, content, source from fragments order by id")
     assert stored == [
@@ -142,13 +127,13 @@ def test_fragments_set_show_list_remove(tools_plugin, tmp_path, user_path):
         {"alias": "notes", "fragment_id": 1},
     ]
 
-    assert run("fragments", "show", "notes").output == "line one\nline two\n"
-    assert run("fragments", "show", sha("HI")).output == "HI\n"
-    missing = run("fragments", "show", "nope")
+    assert invoke("fragments", "show", "notes").output == "line one\nline two\n"
+    assert invoke("fragments", "show", sha("HI")).output == "HI\n"
+    missing = invoke("fragments", "show", "nope")
     assert (missing.exit_code, missing.output) == (1, "Error: Fragment 'nope' not found\n")
 
     dates = [r["datetime_utc"] for r in rows(db, "select datetime_utc from fragments order by id")]
-    listing = run("fragments", "list")
+    listing = invoke("fragments", "list")
     assert listing.exit_code == 0, listing.output
     assert listing.output == (
         f"- hash: {sha('line one' + chr(10) + 'line two')}\n"
@@ -162,7 +147,7 @@ def test_fragments_set_show_list_remove(tools_plugin, tmp_path, user_path):
         "  source: shout:hi\n"
         "  content: HI\n"
     )
-    as_json = json.loads(run("fragments", "list", "--json", "-q", "HI").output)
+    as_json = json.loads(invoke("fragments", "list", "--json", "-q", "HI").output)
     assert as_json == [
         {
             "hash": sha("HI"),
@@ -173,28 +158,28 @@ def test_fragments_set_show_list_remove(tools_plugin, tmp_path, user_path):
         }
     ]
 
-    assert run("fragments", "remove", "loud").exit_code == 0
-    assert run("fragments", "list", "--aliases", "--json").output.count('"hash"') == 1
+    assert invoke("fragments", "remove", "loud").exit_code == 0
+    assert invoke("fragments", "list", "--aliases", "--json").output.count('"hash"') == 1
     # The fragment stays (earlier prompts refer to it); only the alias goes.
     assert len(rows(db, "select * from fragments")) == 2
-    gone = run("fragments", "remove", "loud")
+    gone = invoke("fragments", "remove", "loud")
     assert (gone.exit_code, gone.output) == (1, "Error: No fragment alias 'loud'\n")
 
     # Re-pointing an alias replaces it.
-    assert run("fragments", "set", "notes", "shout:bye").exit_code == 0
-    assert run("fragments", "show", "notes").output == "BYE\n"
+    assert invoke("fragments", "set", "notes", "shout:bye").exit_code == 0
+    assert invoke("fragments", "show", "notes").output == "BYE\n"
 
 
 def test_fragments_set_errors(tools_plugin, tmp_path):
-    bad = run("fragments", "set", "has:colon", "shout:x")
+    bad = invoke("fragments", "set", "has:colon", "shout:x")
     assert bad.exit_code == 1
     assert bad.output == "Error: Invalid alias 'has:colon': use letters, digits, '_', '-' and '.'\n"
-    pair = run("fragments", "set", "p", "pair:x")
+    pair = invoke("fragments", "set", "p", "pair:x")
     assert (pair.exit_code, pair.output) == (
         1,
         "Error: pair:x must resolve to exactly one text fragment\n",
     )
-    missing = run("fragments", "set", "m", str(tmp_path / "missing.txt"))
+    missing = invoke("fragments", "set", "m", str(tmp_path / "missing.txt"))
     assert missing.output == f"Error: Fragment '{tmp_path / 'missing.txt'}' not found\n"
 
 
@@ -205,22 +190,22 @@ def test_fragments_list_truncates_unless_full(user_path):
 
     store_fragment(conn, llm.Fragment(long, "long.txt"))
     conn.close()
-    short = run("fragments", "list").output
+    short = invoke("fragments", "list").output
     assert f"  content: {'x' * 197}...\n" in short
-    full = run("fragments", "list", "--full").output
+    full = invoke("fragments", "list", "--full").output
     assert f"  content: {long}\n" in full
 
 
 def test_fragments_database_option(tools_plugin, tmp_path, user_path):
     other = tmp_path / "other.db"
-    assert run("fragments", "set", "x", "shout:other", "-d", str(other)).exit_code == 0
+    assert invoke("fragments", "set", "x", "shout:other", "-d", str(other)).exit_code == 0
     assert not (user_path / "logs.db").exists()
-    assert run("fragments", "show", "x", "-d", str(other)).output == "OTHER\n"
-    assert run("fragments", "show", "x").exit_code == 1
+    assert invoke("fragments", "show", "x", "-d", str(other)).output == "OTHER\n"
+    assert invoke("fragments", "show", "x").exit_code == 1
 
 
 def test_fragments_loaders(tools_plugin):
-    result = run("fragments", "loaders")
+    result = invoke("fragments", "loaders")
     assert result.exit_code == 0
     assert result.output == (
         "shout:\n  Upper-cases the argument.\n\n  Returns one fragment.\n\n"
@@ -229,7 +214,7 @@ def test_fragments_loaders(tools_plugin):
 
 
 def test_fragments_loaders_none():
-    assert run("fragments", "loaders").output == ""
+    assert invoke("fragments", "loaders").output == ""
 
 
 # ---------------------------------------------------------------- llm prompt -f / --sf
@@ -246,7 +231,7 @@ def test_prompt_fragments_and_system_fragments(tools_plugin, tmp_path, user_path
     doc.write_text("The document.")
     style = tmp_path / "style.txt"
     style.write_text("Be terse.")
-    result = run(
+    result = invoke(
         "-m",
         "scripted",
         "-f",
@@ -287,11 +272,11 @@ def test_prompt_fragments_and_system_fragments(tools_plugin, tmp_path, user_path
     ]
 
     # The same content again (by alias, hash or another copy): no new fragment rows.
-    assert run("fragments", "set", "doc", str(doc)).exit_code == 0
+    assert invoke("fragments", "set", "doc", str(doc)).exit_code == 0
     copy = tmp_path / "copy.txt"
     copy.write_text("The document.")
     again = described(
-        run("-m", "scripted", "-f", "doc", "-f", sha("Be terse."), "-f", str(copy), "Again")
+        invoke("-m", "scripted", "-f", "doc", "-f", sha("Be terse."), "-f", str(copy), "Again")
     )
     assert again["prompt"] == "The document.\nBe terse.\nThe document.\nAgain"
     assert len(rows(db, "select id from fragments")) == 3
@@ -308,7 +293,7 @@ def test_prompt_fragments_and_system_fragments(tools_plugin, tmp_path, user_path
 
 
 def test_prompt_fragment_from_stdin_and_loader(tools_plugin, user_path):
-    result = run(
+    result = invoke(
         "-m", "scripted", "-f", "-", "-f", "shout:hi", "-f", "pair:p", "What?", input="piped text"
     )
     data = described(result)
@@ -324,14 +309,14 @@ def test_prompt_fragment_from_stdin_and_loader(tools_plugin, user_path):
 
 
 def test_prompt_with_only_fragments(tools_plugin):
-    data = described(run("-m", "scripted", "-f", "shout:just this"))
+    data = described(invoke("-m", "scripted", "-f", "shout:just this"))
     assert data["prompt"] == "JUST THIS"
 
 
 def test_prompt_fragment_errors(tools_plugin, user_path):
-    result = run("-m", "scripted", "-f", "nowhere", "hi")
+    result = invoke("-m", "scripted", "-f", "nowhere", "hi")
     assert (result.exit_code, result.output) == (1, "Error: Fragment 'nowhere' not found\n")
-    result = run("-m", "scripted", "--sf", "pair:x", "hi")
+    result = invoke("-m", "scripted", "--sf", "pair:x", "hi")
     assert (
         result.output == "Error: System fragment pair:x is an attachment: use -f for attachments\n"
     )
@@ -339,8 +324,8 @@ def test_prompt_fragment_errors(tools_plugin, user_path):
 
 
 def test_continued_conversation_keeps_fragments(tools_plugin, user_path):
-    run("-m", "scripted", "-f", "shout:context", "first")
-    data = described(run("-c", "second"))
+    invoke("-m", "scripted", "-f", "shout:context", "first")
+    data = described(invoke("-c", "second"))
     assert data["prompt"] == "second"
     conversation = llm.logs.load_conversation(llm.logs.open_db(user_path / "logs.db"))
     assert [[str(f) for f in r.prompt.fragments] for r in conversation.responses] == [
@@ -355,13 +340,13 @@ def test_template_with_fragments(tools_plugin, user_path):
     (templates / "frag.yaml").write_text(
         "model: scripted\nfragments:\n- shout:from template\nsystem_fragments:\n- shout:sys\n"
     )
-    data = described(run("-t", "frag", "-f", "shout:cli", "hello"))
+    data = described(invoke("-t", "frag", "-f", "shout:cli", "hello"))
     assert data["prompt"] == "FROM TEMPLATE\nCLI\nhello"
     assert data["system"] == "SYS"
 
 
 def test_chat_with_fragments(tools_plugin, user_path):
-    result = run(
+    result = invoke(
         "chat",
         "-m",
         "scripted",

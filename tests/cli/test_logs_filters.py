@@ -11,8 +11,7 @@ import sqlite3
 import llm
 import pytest
 from cli.conftest_tools import registered_tools_plugin
-from click.testing import CliRunner
-from llmio_cli.app import cli
+from support.cli import invoke
 
 
 @pytest.fixture
@@ -26,10 +25,6 @@ DOG = llm.schema_dsl(DOG_DSL)
 UPPER_PANDA = json.dumps(
     {"tool_calls": [{"name": "upper", "arguments": {"text": "panda"}, "id": "c1"}]}
 )
-
-
-def run(*args, **kwargs):
-    return CliRunner().invoke(cli, list(args), prog_name="llm", **kwargs)
 
 
 def sha(text):
@@ -55,7 +50,7 @@ def logged(tools_plugin, user_path):
         ],
         ["plain"],
     ):
-        result = run("-m", "scripted", *args)
+        result = invoke("-m", "scripted", *args)
         assert result.exit_code == 0, result.output
     conn = sqlite3.connect(user_path / "logs.db")
     conn.row_factory = sqlite3.Row
@@ -77,51 +72,51 @@ def ids(result):
 
 def test_tool_filters(logged):
     chain = [logged[0]["id"], logged[1]["id"]]
-    assert ids(run("logs", "-T", "upper", "--json")) == chain
-    assert ids(run("logs", "--tools", "--json", "-n", "0")) == chain
-    assert ids(run("logs", "-T", "fail", "--json")) == []
-    assert ids(run("logs", "-T", "upper", "-T", "fail", "--json")) == []
-    assert ids(run("logs", "--tools", "-m", "scripted", "-n", "1", "--json")) == chain[1:]
+    assert ids(invoke("logs", "-T", "upper", "--json")) == chain
+    assert ids(invoke("logs", "--tools", "--json", "-n", "0")) == chain
+    assert ids(invoke("logs", "-T", "fail", "--json")) == []
+    assert ids(invoke("logs", "-T", "upper", "-T", "fail", "--json")) == []
+    assert ids(invoke("logs", "--tools", "-m", "scripted", "-n", "1", "--json")) == chain[1:]
 
 
 def test_fragment_filters(logged, tools_plugin):
     with_fragments = [logged[2]["id"]]
-    assert ids(run("logs", "-f", "shout:ctx", "--json")) == with_fragments
-    assert ids(run("logs", "-f", sha("CTX"), "--json")) == with_fragments
+    assert ids(invoke("logs", "-f", "shout:ctx", "--json")) == with_fragments
+    assert ids(invoke("logs", "-f", sha("CTX"), "--json")) == with_fragments
     # System fragments count too.
-    assert ids(run("logs", "-f", "shout:sys", "--json")) == with_fragments
-    assert run("fragments", "set", "ctx", sha("CTX")).exit_code == 0
-    assert ids(run("logs", "-f", "ctx", "--json")) == with_fragments
-    assert ids(run("logs", "-f", "shout:other", "--json")) == []
-    missing = run("logs", "-f", "no-such-alias")
+    assert ids(invoke("logs", "-f", "shout:sys", "--json")) == with_fragments
+    assert invoke("fragments", "set", "ctx", sha("CTX")).exit_code == 0
+    assert ids(invoke("logs", "-f", "ctx", "--json")) == with_fragments
+    assert ids(invoke("logs", "-f", "shout:other", "--json")) == []
+    missing = invoke("logs", "-f", "no-such-alias")
     assert (missing.exit_code, missing.output) == (1, "Error: Fragment 'no-such-alias' not found\n")
 
 
 def test_schema_filters_and_data(logged):
-    assert ids(run("logs", "--schema", DOG_DSL, "--json")) == [logged[3]["id"]]
-    assert ids(run("logs", "--schema", json.dumps(DOG), "--json")) == [logged[3]["id"]]
-    assert ids(run("logs", "--schema-multi", DOG_DSL, "--json")) == [logged[4]["id"]]
+    assert ids(invoke("logs", "--schema", DOG_DSL, "--json")) == [logged[3]["id"]]
+    assert ids(invoke("logs", "--schema", json.dumps(DOG), "--json")) == [logged[3]["id"]]
+    assert ids(invoke("logs", "--schema-multi", DOG_DSL, "--json")) == [logged[4]["id"]]
     from llm.schemas import multi_schema, schema_id
 
-    assert ids(run("logs", "--schema", schema_id(multi_schema(DOG)), "--json")) == [logged[4]["id"]]
+    assert ids(invoke("logs", "--schema", schema_id(multi_schema(DOG)), "--json")) == [logged[4]["id"]]
 
-    assert run("logs", "--schema", DOG_DSL, "--data").output == '{"name": "Cleo", "age": 3}\n'
+    assert invoke("logs", "--schema", DOG_DSL, "--data").output == '{"name": "Cleo", "age": 3}\n'
     # --schema-multi data is the items of the "items" array.
-    assert run("logs", "--schema-multi", DOG_DSL, "--data").output == (
+    assert invoke("logs", "--schema-multi", DOG_DSL, "--data").output == (
         '{"name": "A", "age": 1}\n{"name": "B", "age": 2}\n'
     )
     # Without a schema filter: every response to a prompt with a schema (not the others).
-    assert run("logs", "--data").output == (
+    assert invoke("logs", "--data").output == (
         '{"name": "Cleo", "age": 3}\n{"items": [{"name": "A", "age": 1}, {"name": "B", "age": 2}]}\n'
     )
     assert (
-        run("logs", "--data-key", "items").output
+        invoke("logs", "--data-key", "items").output
         == '{"name": "A", "age": 1}\n{"name": "B", "age": 2}\n'
     )
-    array = run("logs", "--schema", DOG_DSL, "--data-array")
+    array = invoke("logs", "--schema", DOG_DSL, "--data-array")
     assert array.output == '[\n  {\n    "name": "Cleo",\n    "age": 3\n  }\n]\n'
     dog, dogs = logged[3], logged[4]
-    with_ids = run("logs", "--schema-multi", DOG_DSL, "--data-ids")
+    with_ids = invoke("logs", "--schema-multi", DOG_DSL, "--data-ids")
     assert [json.loads(line) for line in with_ids.output.splitlines()] == [
         {
             "name": "A",
@@ -136,7 +131,7 @@ def test_schema_filters_and_data(logged):
             "conversation_id": dogs["conversation_id"],
         },
     ]
-    assert json.loads(run("logs", "--schema", DOG_DSL, "--data-array", "--data-ids").output) == [
+    assert json.loads(invoke("logs", "--schema", DOG_DSL, "--data-array", "--data-ids").output) == [
         {
             "name": "Cleo",
             "age": 3,
@@ -144,8 +139,8 @@ def test_schema_filters_and_data(logged):
             "conversation_id": dog["conversation_id"],
         }
     ]
-    assert run("logs", "--schema", "title", "--data-array").output == "[]\n"
-    assert run("logs", "--schema", "title", "--data").output == ""
+    assert invoke("logs", "--schema", "title", "--data-array").output == "[]\n"
+    assert invoke("logs", "--schema", "title", "--data").output == ""
 
 
 def test_data_ids_do_not_overwrite_keys():
@@ -166,7 +161,7 @@ def test_data_ids_do_not_overwrite_keys():
 
 def test_markdown_shows_tool_calls_and_results(logged):
     first, second = logged[0], logged[1]
-    result = run("logs", "--cid", first["conversation_id"])
+    result = invoke("logs", "--cid", first["conversation_id"])
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"# {first['datetime_utc'].split('.')[0]}    conversation: {first['conversation_id']} id: {first['id']}\n\n"
@@ -195,7 +190,7 @@ def test_markdown_fragments_and_expand(logged):
         '"tools": [], "attachments": []}\n\n'
     )
     assert (
-        run("logs", "-f", "shout:ctx").output
+        invoke("logs", "-f", "shout:ctx").output
         == head
         + (
             "### Fragments\n\n"
@@ -206,7 +201,7 @@ def test_markdown_fragments_and_expand(logged):
         + response
     )
     assert (
-        run("logs", "-f", "shout:ctx", "-e").output
+        invoke("logs", "-f", "shout:ctx", "-e").output
         == head
         + (
             "### Fragments\n\n"
@@ -219,7 +214,7 @@ def test_markdown_fragments_and_expand(logged):
 
 
 def test_markdown_shows_schema(logged):
-    output = run("logs", "--schema", DOG_DSL).output
+    output = invoke("logs", "--schema", DOG_DSL).output
     assert (
         "\n### Schema\n\n```json\n" + json.dumps(DOG, indent=2) + "\n```\n\n## Response\n\n"
         in output
@@ -227,22 +222,22 @@ def test_markdown_shows_schema(logged):
 
 
 def test_json_fragments_expand_and_schema(logged):
-    [row] = json.loads(run("logs", "-f", "shout:ctx", "--json").output)
+    [row] = json.loads(invoke("logs", "-f", "shout:ctx", "--json").output)
     assert row["fragments"] == [{"hash": sha("CTX"), "source": "shout:ctx"}]
     assert row["system_fragments"] == [{"hash": sha("SYS"), "source": "shout:sys"}]
-    [row] = json.loads(run("logs", "-f", "shout:ctx", "--json", "-e").output)
+    [row] = json.loads(invoke("logs", "-f", "shout:ctx", "--json", "-e").output)
     assert row["fragments"] == [{"hash": sha("CTX"), "source": "shout:ctx", "content": "CTX"}]
-    [row] = json.loads(run("logs", "--schema", DOG_DSL, "--json").output)
+    [row] = json.loads(invoke("logs", "--schema", DOG_DSL, "--json").output)
     from llm.schemas import schema_id
 
     assert (row["schema_id"], row["schema"]) == (schema_id(DOG), DOG)
-    [plain] = json.loads(run("logs", "-n", "1", "--json").output)
+    [plain] = json.loads(invoke("logs", "-n", "1", "--json").output)
     # Rows without tools, fragments or schemas keep the documented keys only.
     assert "fragments" not in plain and "tool_calls" not in plain and "schema_id" not in plain
 
 
 def test_json_tool_rows(logged):
-    first, second = json.loads(run("logs", "-T", "upper", "--json").output)
+    first, second = json.loads(invoke("logs", "-T", "upper", "--json").output)
     assert first["tools"] == [{"name": "upper", "plugin": "llm-tools-fixtures"}]
     assert first["tool_calls"] == [
         {"name": "upper", "arguments": {"text": "panda"}, "tool_call_id": "c1"}
@@ -254,8 +249,8 @@ def test_json_toolbox_instance(tools_plugin):
     script = json.dumps(
         {"tool_calls": [{"name": "Counter_increment", "arguments": {}, "id": "k1"}]}
     )
-    assert run("-m", "scripted", "-T", "Counter(start=10)", script).exit_code == 0
-    _, second = json.loads(run("logs", "--tools", "--json").output)
+    assert invoke("-m", "scripted", "-T", "Counter(start=10)", script).exit_code == 0
+    _, second = json.loads(invoke("logs", "--tools", "--json").output)
     assert second["tool_results"] == [
         {
             "name": "Counter_increment",

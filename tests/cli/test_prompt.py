@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import llm
 import pytest
-from click.testing import CliRunner
-from llmio_cli.app import cli
+from support.cli import invoke, rows
 
-SPEC_HELP = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "docs" / "help.md"
-
-
-def run(args, **kwargs):
-    return CliRunner().invoke(cli, args, prog_name="llm", **kwargs)
-
-
-def rows(user_path, sql, params=()):
-    conn = sqlite3.connect(user_path / "logs.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def responses(user_path):
@@ -42,17 +26,17 @@ def echoed(result):
 
 
 def test_prompt_is_the_default_command(fixtures, user_path):
-    result = run(["-m", "mock", "hello world"])
+    result = invoke(["-m", "mock", "hello world"])
     assert result.exit_code == 0, result.output
     assert result.output == "mock: hello world\n"
-    explicit = run(["prompt", "-m", "mock", "hello again"])
+    explicit = invoke(["prompt", "-m", "mock", "hello again"])
     assert explicit.output == "mock: hello again\n"
     assert [r["prompt"] for r in responses(user_path)] == ["hello world", "hello again"]
 
 
 def test_logged_row_and_conversation(fixtures, user_path):
     fixtures.mock.enqueue(["one ", "two"])
-    result = run(["-m", "mock", "count to two", "-o", "max_tokens", "7"])
+    result = invoke(["-m", "mock", "count to two", "-o", "max_tokens", "7"])
     assert result.output == "one two\n"
     [row] = responses(user_path)
     assert row["model"] == "mock"
@@ -69,29 +53,29 @@ def test_logged_row_and_conversation(fixtures, user_path):
 
 
 def test_alias_and_default_model(fixtures, user_path):
-    assert run(["-m", "mock-alias", "via alias"]).output == "mock: via alias\n"
+    assert invoke(["-m", "mock-alias", "via alias"]).output == "mock: via alias\n"
     llm.set_default_model("mock")
-    assert run(["no model given"]).output == "mock: no model given\n"
+    assert invoke(["no model given"]).output == "mock: no model given\n"
     assert [r["model"] for r in responses(user_path)] == ["mock", "mock"]
 
 
 def test_llm_model_environment_variable(fixtures, monkeypatch):
     monkeypatch.setenv("LLM_MODEL", "mock")
-    assert run(["from env"]).output == "mock: from env\n"
+    assert invoke(["from env"]).output == "mock: from env\n"
 
 
 def test_query_picks_first_matching_model(fixtures, user_path):
-    result = run(["-q", "echo", "hi"])
+    result = invoke(["-q", "echo", "hi"])
     assert echoed(result)["prompt"] == "hi"
     assert responses(user_path)[0]["model"] == "echo-json"
-    assert run(["-q", "ec", "-q", "json", "x"]).exit_code == 0
-    missing = run(["-q", "nothing-like-this", "hi"])
+    assert invoke(["-q", "ec", "-q", "json", "x"]).exit_code == 0
+    missing = invoke(["-q", "nothing-like-this", "hi"])
     assert missing.exit_code == 1
     assert missing.stderr == "Error: No model found matching: 'nothing-like-this'\n"
 
 
 def test_system_prompt(fixtures, user_path):
-    result = run(["-m", "echo-json", "hi", "-s", "be brief"])
+    result = invoke(["-m", "echo-json", "hi", "-s", "be brief"])
     assert echoed(result)["system"] == "be brief"
     assert responses(user_path)[0]["system"] == "be brief"
 
@@ -100,25 +84,25 @@ def test_system_prompt(fixtures, user_path):
 
 
 def test_stdin_alone_is_the_prompt(fixtures):
-    result = run(["-m", "echo-json"], input="piped text\n")
+    result = invoke(["-m", "echo-json"], input="piped text\n")
     assert echoed(result)["prompt"] == "piped text\n"
 
 
 def test_stdin_then_space_then_argument(fixtures, user_path):
-    result = run(["-m", "echo-json", "explain this code"], input="print(1)\n")
+    result = invoke(["-m", "echo-json", "explain this code"], input="print(1)\n")
     assert echoed(result)["prompt"] == "print(1)\n explain this code"
     assert responses(user_path)[0]["prompt"] == "print(1)\n explain this code"
 
 
 def test_empty_stdin_uses_argument_only(fixtures):
-    assert echoed(run(["-m", "echo-json", "just this"], input=""))["prompt"] == "just this"
+    assert echoed(invoke(["-m", "echo-json", "just this"], input=""))["prompt"] == "just this"
 
 
 # --- options -------------------------------------------------------------------
 
 
 def test_options_are_validated_and_sent(fixtures, user_path):
-    result = run(["-m", "echo-json", "hi", "-o", "temperature", "0.5", "-o", "max_tokens", "10"])
+    result = invoke(["-m", "echo-json", "hi", "-o", "temperature", "0.5", "-o", "max_tokens", "10"])
     assert echoed(result)["options"] == {"temperature": 0.5, "max_tokens": 10}
     assert json.loads(responses(user_path)[0]["options_json"]) == {
         "temperature": 0.5,
@@ -127,10 +111,10 @@ def test_options_are_validated_and_sent(fixtures, user_path):
 
 
 def test_bad_option_value_names_the_option(fixtures, user_path):
-    result = run(["-m", "mock", "hi", "-o", "temperature", "5"])
+    result = invoke(["-m", "mock", "hi", "-o", "temperature", "5"])
     assert result.exit_code == 1
     assert result.stderr == "Error: temperature: Input should be less than or equal to 2\n"
-    result = run(["-m", "mock", "hi", "-o", "max_tokens", "lots"])
+    result = invoke(["-m", "mock", "hi", "-o", "max_tokens", "lots"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: max_tokens: Input should be a valid integer")
     assert fixtures.mock.history == []
@@ -138,7 +122,7 @@ def test_bad_option_value_names_the_option(fixtures, user_path):
 
 
 def test_unknown_option_names_the_option(fixtures):
-    result = run(["-m", "mock", "hi", "-o", "nonsense", "1"])
+    result = invoke(["-m", "mock", "hi", "-o", "nonsense", "1"])
     assert result.exit_code == 1
     assert result.stderr == "Error: nonsense: not a valid option for this model\n"
 
@@ -147,14 +131,14 @@ def test_unknown_option_names_the_option(fixtures):
 
 
 def test_unknown_model(fixtures, user_path):
-    result = run(["-m", "no-such-model", "hi"])
+    result = invoke(["-m", "no-such-model", "hi"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Unknown model: no-such-model\n"
     assert result.stdout == ""
 
 
 def test_missing_key_says_how_to_set_it(fixtures, user_path):
-    result = run(["-m", "keyed", "hi"])
+    result = invoke(["-m", "keyed", "hi"])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: No key found - add one using 'llm keys set keyed' "
@@ -164,14 +148,14 @@ def test_missing_key_says_how_to_set_it(fixtures, user_path):
 
 
 def test_key_option_env_var_and_stored_key(fixtures, monkeypatch):
-    assert run(["-m", "keyed", "hi", "--key", "sk-literal"]).output == "key=sk-literal\n"
+    assert invoke(["-m", "keyed", "hi", "--key", "sk-literal"]).output == "key=sk-literal\n"
     llm.set_key("work", "sk-stored")
-    assert run(["-m", "keyed", "hi", "--key", "work"]).output == "key=sk-stored\n"
+    assert invoke(["-m", "keyed", "hi", "--key", "work"]).output == "key=sk-stored\n"
     llm.set_key("keyed", "sk-default")
-    assert run(["-m", "keyed", "hi"]).output == "key=sk-default\n"
+    assert invoke(["-m", "keyed", "hi"]).output == "key=sk-default\n"
     monkeypatch.setenv("KEYED_API_KEY", "sk-env")
     (Path(llm.keys_path())).unlink()
-    assert run(["-m", "keyed", "hi"]).output == "key=sk-env\n"
+    assert invoke(["-m", "keyed", "hi"]).output == "key=sk-env\n"
 
 
 def test_model_error_is_one_line(fixtures, user_path):
@@ -191,7 +175,7 @@ def test_model_error_is_one_line(fixtures, user_path):
 
     llm.plugins.pm.register(Plugin(), name="broken-plugin")
     try:
-        result = run(["-m", "broken", "hi"])
+        result = invoke(["-m", "broken", "hi"])
     finally:
         llm.plugins.pm.unregister(name="broken-plugin")
     assert result.exit_code == 1
@@ -200,7 +184,7 @@ def test_model_error_is_one_line(fixtures, user_path):
 
 
 def test_log_and_no_log_together_is_an_error(fixtures):
-    result = run(["-m", "mock", "hi", "--log", "-n"])
+    result = invoke(["-m", "mock", "hi", "--log", "-n"])
     assert result.exit_code == 1
     assert result.stderr == "Error: --log and --no-log cannot be used together\n"
 
@@ -210,10 +194,10 @@ def test_log_and_no_log_together_is_an_error(fixtures):
 
 def test_streams_by_default_and_no_stream(fixtures):
     fixtures.mock.enqueue(["a", "b", "c"])
-    assert run(["-m", "mock", "x"]).output == "abc\n"
+    assert invoke(["-m", "mock", "x"]).output == "abc\n"
     assert fixtures.mock.history[-1][1] is True
     fixtures.mock.enqueue(["a", "b", "c"])
-    assert run(["-m", "mock", "x", "--no-stream"]).output == "abc\n"
+    assert invoke(["-m", "mock", "x", "--no-stream"]).output == "abc\n"
     assert fixtures.mock.history[-1][1] is False
 
 
@@ -252,7 +236,7 @@ def interrupting():
 
 
 def test_ctrl_c_logs_what_arrived_and_exits_130(interrupting, user_path):
-    result = run(["-m", "interrupting", "tell me"])
+    result = invoke(["-m", "interrupting", "tell me"])
     assert result.exit_code == 130
     assert result.stdout == "partial answer\n"
     [row] = responses(user_path)
@@ -261,14 +245,14 @@ def test_ctrl_c_logs_what_arrived_and_exits_130(interrupting, user_path):
 
 
 def test_ctrl_c_async(interrupting, user_path):
-    result = run(["-m", "interrupting", "tell me", "--async"])
+    result = invoke(["-m", "interrupting", "tell me", "--async"])
     assert result.exit_code == 130
     assert result.stdout == "async partial\n"
     assert [r["response"] for r in responses(user_path)] == ["async partial"]
 
 
 def test_ctrl_c_with_no_log_logs_nothing(interrupting, user_path):
-    result = run(["-m", "interrupting", "tell me", "-n"])
+    result = invoke(["-m", "interrupting", "tell me", "-n"])
     assert result.exit_code == 130
     assert not (user_path / "logs.db").exists()
 
@@ -277,16 +261,16 @@ def test_ctrl_c_with_no_log_logs_nothing(interrupting, user_path):
 
 
 def test_no_log(fixtures, user_path):
-    assert run(["-m", "mock", "secret", "-n"]).output == "mock: secret\n"
-    assert run(["-m", "mock", "secret", "--no-log"]).output == "mock: secret\n"
+    assert invoke(["-m", "mock", "secret", "-n"]).output == "mock: secret\n"
+    assert invoke(["-m", "mock", "secret", "--no-log"]).output == "mock: secret\n"
     assert not (user_path / "logs.db").exists()
 
 
 def test_logs_off_file_and_log_flag(fixtures, user_path):
     (user_path / "logs-off").write_text("")
-    assert run(["-m", "mock", "not logged"]).output == "mock: not logged\n"
+    assert invoke(["-m", "mock", "not logged"]).output == "mock: not logged\n"
     assert not (user_path / "logs.db").exists()
-    assert run(["-m", "mock", "logged anyway", "--log"]).output == "mock: logged anyway\n"
+    assert invoke(["-m", "mock", "logged anyway", "--log"]).output == "mock: logged anyway\n"
     assert [r["prompt"] for r in responses(user_path)] == ["logged anyway"]
 
 
@@ -295,7 +279,7 @@ def test_logs_off_file_and_log_flag(fixtures, user_path):
 
 def test_usage_goes_to_stderr(fixtures):
     fixtures.mock.enqueue(["x", "y"])
-    result = run(["-m", "mock", "three word prompt", "-u"])
+    result = invoke(["-m", "mock", "three word prompt", "-u"])
     assert result.stdout == "xy\n"
     assert result.stderr == "Token usage: 3 input, 2 output\n"
 
@@ -317,7 +301,7 @@ def test_usage_with_details(fixtures):
 
     llm.plugins.pm.register(Plugin(), name="detailed-plugin")
     try:
-        result = run(["-m", "detailed", "hi", "--usage"])
+        result = invoke(["-m", "detailed", "hi", "--usage"])
     finally:
         llm.plugins.pm.unregister(name="detailed-plugin")
     assert result.stderr == 'Token usage: 5 input, 2 output, {"cached": 3}\n'
@@ -331,10 +315,10 @@ REPLY_WITH_CODE = (
 
 def test_extract_first_and_last(fixtures, user_path):
     fixtures.mock.enqueue([REPLY_WITH_CODE[:20], REPLY_WITH_CODE[20:]])
-    result = run(["-m", "mock", "code please", "-x"])
+    result = invoke(["-m", "mock", "code please", "-x"])
     assert result.output == "def first():\n    return 1\n"
     fixtures.mock.enqueue([REPLY_WITH_CODE])
-    result = run(["-m", "mock", "code please", "--xl"])
+    result = invoke(["-m", "mock", "code please", "--xl"])
     assert result.output == "second()\n"
     # The whole reply is still logged.
     assert [r["response"] for r in responses(user_path)] == [REPLY_WITH_CODE] * 2
@@ -342,7 +326,7 @@ def test_extract_first_and_last(fixtures, user_path):
 
 def test_extract_without_code_block_prints_everything(fixtures):
     fixtures.mock.enqueue(["no code here"])
-    assert run(["-m", "mock", "x", "--extract"]).output == "no code here\n"
+    assert invoke(["-m", "mock", "x", "--extract"]).output == "no code here\n"
 
 
 # --- async --------------------------------------------------------------------
@@ -350,7 +334,7 @@ def test_extract_without_code_block_prints_everything(fixtures):
 
 def test_async(fixtures, user_path):
     fixtures.async_mock.enqueue(["as", "ync"])
-    result = run(["-m", "mock", "hi there", "--async", "-u"])
+    result = invoke(["-m", "mock", "hi there", "--async", "-u"])
     assert result.exit_code == 0, result.output
     assert result.stdout == "async\n"
     assert result.stderr == "Token usage: 2 input, 2 output\n"
@@ -360,9 +344,9 @@ def test_async(fixtures, user_path):
 
 
 def test_async_continue(fixtures, user_path):
-    run(["-m", "mock", "first"])
+    invoke(["-m", "mock", "first"])
     fixtures.async_mock.enqueue(["second reply"])
-    result = run(["-c", "second", "--async", "--no-stream"])
+    result = invoke(["-c", "second", "--async", "--no-stream"])
     assert result.output == "second reply\n"
     [(_prompt, _stream, _response, conversation)] = fixtures.async_mock.history
     assert next(r.prompt.prompt for r in conversation.responses) == "first"
@@ -371,7 +355,7 @@ def test_async_continue(fixtures, user_path):
 
 
 def test_async_unsupported_model(fixtures):
-    result = run(["-m", "echo-json", "hi", "--async"])
+    result = invoke(["-m", "echo-json", "hi", "--async"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Model 'echo-json' does not support async prompts\n"
 
@@ -379,37 +363,11 @@ def test_async_unsupported_model(fixtures):
 # --- help ------------------------------------------------------------------------
 
 
-def _spec_help(command):
-    if not SPEC_HELP.exists():
-        pytest.skip(f"{SPEC_HELP} not found")
-    text = SPEC_HELP.read_text()
-    match = re.search(rf"### llm {command} --help\n```\n(.*?\n)```\n", text, re.DOTALL)
-    return match.group(1)
-
-
-@pytest.mark.parametrize("command", ["prompt", "chat"])
-def test_help_matches_spec(command):
-    result = run([command, "--help"])
-    assert result.exit_code == 0
-    ours = result.output
-    spec = _spec_help(command)
-    # The usage line and description are exactly the documented ones.
-    assert ours.split("Options:")[0] == spec.split("Options:")[0]
-    # Every documented option line is there, unchanged and in order; later
-    # issues add options (-q, -T, --schema, -f, ...) between them.
-    # (Spacing is compared loosely: new, longer options widen the first column.)
-    ours_lines = [" ".join(line.split()) for line in ours.split("Options:")[1].splitlines()]
-    position = 0
-    for line in (" ".join(line.split()) for line in spec.split("Options:")[1].splitlines()):
-        assert line in ours_lines[position:], f"missing or out of order: {line!r}"
-        position = ours_lines.index(line, position) + 1
-
-
 def test_terminal_stdin_is_not_read_when_a_prompt_is_given(fixtures, monkeypatch):
     import llmio_cli.prompting
 
     monkeypatch.setattr(llmio_cli.prompting, "stdin_is_tty", lambda: True)
-    result = run(["-m", "echo-json", "the argument"], input="typed at the terminal")
+    result = invoke(["-m", "echo-json", "the argument"], input="typed at the terminal")
     assert echoed(result)["prompt"] == "the argument"
 
 
@@ -417,11 +375,11 @@ def test_terminal_without_prompt_reads_what_is_typed(fixtures, monkeypatch):
     import llmio_cli.prompting
 
     monkeypatch.setattr(llmio_cli.prompting, "stdin_is_tty", lambda: True)
-    result = run(["-m", "echo-json"], input="typed, then Ctrl-D\n")
+    result = invoke(["-m", "echo-json"], input="typed, then Ctrl-D\n")
     assert echoed(result)["prompt"] == "typed, then Ctrl-D\n"
 
 
 def test_llm_raise_errors_shows_the_exception(fixtures, monkeypatch):
     monkeypatch.setenv("LLM_RAISE_ERRORS", "1")
-    result = run(["-m", "keyed", "hi"])
+    result = invoke(["-m", "keyed", "hi"])
     assert isinstance(result.exception, llm.NeedsKeyError)

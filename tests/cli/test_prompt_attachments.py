@@ -6,28 +6,13 @@ import functools
 import hashlib
 import http.server
 import json
-import sqlite3
 import threading
 
 import pytest
-from click.testing import CliRunner
-from llmio_cli.app import cli
+from support.cli import invoke, rows
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 40
-
-
-def run(args, **kwargs):
-    return CliRunner().invoke(cli, args, prog_name="llm", **kwargs)
-
-
-def rows(user_path, sql):
-    conn = sqlite3.connect(user_path / "logs.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql)]
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -55,7 +40,7 @@ def server(files):
 
 def test_file_attachment(fixtures, user_path, files):
     path = files / "pic.png"
-    result = run(["-m", "echo-json", "describe", "-a", str(path)])
+    result = invoke(["-m", "echo-json", "describe", "-a", str(path)])
     assert result.exit_code == 0, result.output
     sent = json.loads(result.output)
     assert sent["attachments"] == [{"type": "image/png", "id": hashlib.sha256(PNG).hexdigest()}]
@@ -70,12 +55,12 @@ def test_file_attachment(fixtures, user_path, files):
 
 def test_relative_path_is_stored_absolute(fixtures, user_path, files, monkeypatch):
     monkeypatch.chdir(files)
-    assert run(["-m", "echo-json", "describe", "-a", "pic.png"]).exit_code == 0
+    assert invoke(["-m", "echo-json", "describe", "-a", "pic.png"]).exit_code == 0
     assert rows(user_path, "select path from attachments") == [{"path": str(files / "pic.png")}]
 
 
 def test_several_attachments_keep_their_order(fixtures, user_path, files):
-    result = run(
+    result = invoke(
         ["-m", "echo-json", "compare", "-a", str(files / "photo.jpg"), "-a", str(files / "pic.png")]
     )
     sent = json.loads(result.output)
@@ -89,13 +74,13 @@ def test_several_attachments_keep_their_order(fixtures, user_path, files):
 
 
 def test_attachment_without_prompt(fixtures, files):
-    sent = json.loads(run(["-m", "echo-json", "-a", str(files / "pic.png")]).output)
+    sent = json.loads(invoke(["-m", "echo-json", "-a", str(files / "pic.png")]).output)
     assert not sent["prompt"]  # no prompt text: None or "" depending on the core's Prompt
     assert sent["attachments"][0]["type"] == "image/png"
 
 
 def test_stdin_attachment(fixtures, user_path):
-    result = run(["-m", "echo-json", "what is this", "-a", "-"], input=PNG)
+    result = invoke(["-m", "echo-json", "what is this", "-a", "-"], input=PNG)
     assert result.exit_code == 0, result.output
     sent = json.loads(result.output)
     assert sent["prompt"] == "what is this"
@@ -106,7 +91,7 @@ def test_stdin_attachment(fixtures, user_path):
 
 def test_explicit_type_for_stdin(fixtures, user_path):
     data = b"opaque bytes that sniff as nothing"
-    result = run(["-m", "echo-json", "look", "--at", "-", "image/jpeg"], input=data)
+    result = invoke(["-m", "echo-json", "look", "--at", "-", "image/jpeg"], input=data)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["attachments"][0]["type"] == "image/jpeg"
     assert rows(user_path, "select type, content from attachments") == [
@@ -115,7 +100,7 @@ def test_explicit_type_for_stdin(fixtures, user_path):
 
 
 def test_explicit_type_for_file(fixtures, files):
-    result = run(
+    result = invoke(
         ["-m", "echo-json", "look", "--attachment-type", str(files / "notes.txt"), "image/png"]
     )
     assert json.loads(result.output)["attachments"][0]["type"] == "image/png"
@@ -123,7 +108,7 @@ def test_explicit_type_for_file(fixtures, files):
 
 def test_url_attachment(fixtures, user_path, server):
     url = f"{server}/pic.png"
-    result = run(["-m", "echo-json", "describe", "-a", url])
+    result = invoke(["-m", "echo-json", "describe", "-a", url])
     assert result.exit_code == 0, result.output
     sent = json.loads(result.output)
     assert sent["attachments"][0]["type"] == "image/png"
@@ -137,27 +122,27 @@ def test_url_attachment(fixtures, user_path, server):
 
 
 def test_missing_file(fixtures, user_path):
-    result = run(["-m", "echo-json", "describe", "-a", "nope.png"])
+    result = invoke(["-m", "echo-json", "describe", "-a", "nope.png"])
     assert result.exit_code == 1
     assert result.stderr == "Error: File nope.png does not exist\n"
     assert not (user_path / "logs.db").exists()
 
 
 def test_unreadable_url(fixtures, server):
-    result = run(["-m", "echo-json", "describe", "-a", f"{server}/missing.png"])
+    result = invoke(["-m", "echo-json", "describe", "-a", f"{server}/missing.png"])
     assert result.exit_code == 1
     assert result.stderr == f"Error: Could not read {server}/missing.png: HTTP 404 File not found\n"
 
 
 def test_unreachable_url(fixtures):
-    result = run(["-m", "echo-json", "describe", "-a", "http://127.0.0.1:9/x.png"])
+    result = invoke(["-m", "echo-json", "describe", "-a", "http://127.0.0.1:9/x.png"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: Could not read http://127.0.0.1:9/x.png: ")
     assert result.stderr.count("\n") == 1
 
 
 def test_type_the_model_does_not_accept(fixtures, files):
-    result = run(["-m", "echo-json", "read", "-a", str(files / "notes.txt")])
+    result = invoke(["-m", "echo-json", "read", "-a", str(files / "notes.txt")])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: This model does not support attachments of type 'text/plain', "
@@ -166,7 +151,7 @@ def test_type_the_model_does_not_accept(fixtures, files):
 
 
 def test_model_without_attachment_support(fixtures, files):
-    result = run(["-m", "keyed", "read", "--key", "k", "-a", str(files / "pic.png")])
+    result = invoke(["-m", "keyed", "read", "--key", "k", "-a", str(files / "pic.png")])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: This model does not support attachments, but one of type 'image/png' was given\n"
@@ -175,11 +160,11 @@ def test_model_without_attachment_support(fixtures, files):
 
 def test_unknown_binary_type_and_explicit_type(fixtures, tmp_path):
     (tmp_path / "blob.bin").write_bytes(bytes(range(256)) * 4)
-    result = run(["-m", "echo-json", "what", "-a", str(tmp_path / "blob.bin")])
+    result = invoke(["-m", "echo-json", "what", "-a", str(tmp_path / "blob.bin")])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: This model does not support attachments of type 'application/octet-stream', "
         "only image/jpeg, image/png\n"
     )
-    result = run(["-m", "echo-json", "what", "--at", str(tmp_path / "blob.bin"), "image/png"])
+    result = invoke(["-m", "echo-json", "what", "--at", str(tmp_path / "blob.bin"), "image/png"])
     assert result.exit_code == 0

@@ -6,31 +6,17 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from click.testing import CliRunner
-from llmio_cli.app import cli
 
 from support.legacy_logs import DOCUMENTED_SCHEMA
-
-
-def run(args, **kwargs):
-    return CliRunner().invoke(cli, args, prog_name="llm", **kwargs)
-
-
-def rows(user_path, sql, params=()):
-    conn = sqlite3.connect(user_path / "logs.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
+from support.cli import invoke, rows
 
 
 def test_continue_sends_history_and_reuses_model(fixtures, user_path):
-    first = run(["-m", "echo-json", "first question", "-s", "sys one"])
+    first = invoke(["-m", "echo-json", "first question", "-s", "sys one"])
     assert first.exit_code == 0, first.output
     # No -m: the default model (gpt-4o-mini) is not installed, so this only
     # works if --continue picks the conversation's model.
-    second = run(["second question", "-c"])
+    second = invoke(["second question", "-c"])
     assert second.exit_code == 0, second.output
     sent = json.loads(second.output)
     assert sent["prompt"] == "second question"
@@ -44,23 +30,23 @@ def test_continue_sends_history_and_reuses_model(fixtures, user_path):
 
 
 def test_continue_picks_the_most_recent_conversation(fixtures, user_path):
-    run(["-m", "echo-json", "conversation A"])
-    run(["-m", "mock", "conversation B"])
-    result = run(["-c", "follow up", "--continue"])
+    invoke(["-m", "echo-json", "conversation A"])
+    invoke(["-m", "mock", "conversation B"])
+    result = invoke(["-c", "follow up", "--continue"])
     assert result.output == "mock: follow up\n"
     [(_prompt, _stream, _response, conversation)] = fixtures.mock.history[-1:]
     assert [r.prompt.prompt for r in conversation.responses][:1] == ["conversation B"]
 
 
 def test_cid_continues_a_specific_conversation(fixtures, user_path):
-    run(["-m", "echo-json", "conversation A"])
-    run(["-m", "mock", "conversation B"])
+    invoke(["-m", "echo-json", "conversation A"])
+    invoke(["-m", "mock", "conversation B"])
     cid = rows(user_path, "select conversation_id from responses where prompt = 'conversation A'")
     cid = cid[0]["conversation_id"]
-    result = run(["--cid", cid, "more A"])
+    result = invoke(["--cid", cid, "more A"])
     sent = json.loads(result.output)
     assert [h["prompt"] for h in sent["history"]] == ["conversation A"]
-    result = run(["--conversation", cid, "even more A"])
+    result = invoke(["--conversation", cid, "even more A"])
     assert [h["prompt"] for h in json.loads(result.output)["history"]] == [
         "conversation A",
         "more A",
@@ -74,8 +60,8 @@ def test_cid_continues_a_specific_conversation(fixtures, user_path):
 
 
 def test_model_option_overrides_conversation_model(fixtures, user_path):
-    run(["-m", "echo-json", "start"])
-    result = run(["-c", "-m", "mock", "switch"])
+    invoke(["-m", "echo-json", "start"])
+    result = invoke(["-c", "-m", "mock", "switch"])
     assert result.output == "mock: switch\n"
     [(_prompt, _stream, _response, conversation)] = fixtures.mock.history
     assert [r.prompt.prompt for r in conversation.responses][:1] == ["start"]
@@ -85,23 +71,23 @@ def test_model_option_overrides_conversation_model(fixtures, user_path):
 
 
 def test_continue_with_nothing_logged_starts_a_conversation(fixtures, user_path):
-    result = run(["-m", "echo-json", "-c", "hello"])
+    result = invoke(["-m", "echo-json", "-c", "hello"])
     assert json.loads(result.output)["history"] == []
     assert len(rows(user_path, "select * from responses")) == 1
 
 
 def test_unknown_cid(fixtures, user_path):
-    run(["-m", "mock", "something"])
-    result = run(["--cid", "01nonexistent", "hi"])
+    invoke(["-m", "mock", "something"])
+    result = invoke(["--cid", "01nonexistent", "hi"])
     assert result.exit_code == 1
     assert result.stderr == "Error: No conversation found with id=01nonexistent\n"
-    result = run(["--cid", "01nonexistent", "hi", "-n"])
+    result = invoke(["--cid", "01nonexistent", "hi", "-n"])
     assert result.exit_code == 1
 
 
 def test_no_log_continuation_is_not_stored(fixtures, user_path):
-    run(["-m", "echo-json", "one"])
-    result = run(["-c", "two", "-n"])
+    invoke(["-m", "echo-json", "one"])
+    result = invoke(["-c", "two", "-n"])
     assert [h["prompt"] for h in json.loads(result.output)["history"]] == ["one"]
     assert [r["prompt"] for r in rows(user_path, "select prompt from responses")] == ["one"]
 
@@ -163,7 +149,7 @@ def _write_old_db(path):
 
 def test_continue_a_conversation_from_an_older_release(fixtures, user_path):
     _write_old_db(user_path / "logs.db")
-    result = run(["-c", "And a third?"])
+    result = invoke(["-c", "And a third?"])
     assert result.exit_code == 0, result.output
     sent = json.loads(result.output)
     assert [{**h, "system": h["system"] or None} for h in sent["history"]] == [
@@ -186,7 +172,7 @@ def test_continue_a_conversation_from_an_older_release(fixtures, user_path):
 
 def test_cid_into_older_release_database(fixtures, user_path):
     _write_old_db(user_path / "logs.db")
-    result = run(["--cid", OLD_CID, "-m", "mock", "switch models"])
+    result = invoke(["--cid", OLD_CID, "-m", "mock", "switch models"])
     assert result.output == "mock: switch models\n"
     [(_prompt, _stream, _response, conversation)] = fixtures.mock.history
     assert [r.text_or_raise() for r in conversation.responses][:2] == ["Cheddar", "Brie"]
@@ -198,13 +184,13 @@ def test_old_conversation_with_uninstalled_model(fixtures, user_path):
     conn.execute("update conversations set model = 'gpt-2-retro'")
     conn.commit()
     conn.close()
-    result = run(["-c", "hi"])
+    result = invoke(["-c", "hi"])
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: Conversation {OLD_CID} used model gpt-2-retro, which is not installed\n"
     )
     # Naming a model explicitly still continues it.
-    assert run(["-c", "-m", "mock", "hi"]).output == "mock: hi\n"
+    assert invoke(["-c", "-m", "mock", "hi"]).output == "mock: hi\n"
 
 
 def test_continue_from_a_database_without_token_or_attachment_tables(fixtures, user_path):
@@ -227,7 +213,7 @@ def test_continue_from_a_database_without_token_or_attachment_tables(fixtures, u
     )
     conn.commit()
     conn.close()
-    result = run(["-c", "remember me?"])
+    result = invoke(["-c", "remember me?"])
     assert result.exit_code == 0, result.output
     assert result.output == "mock: remember me?\n"
     [(_prompt, _stream, _response, conversation)] = fixtures.mock.history

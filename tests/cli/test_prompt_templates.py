@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import textwrap
 
 import llmio_templates
 import pytest
-from click.testing import CliRunner
-from llmio_cli.app import cli
-
-
-def run(args, **kwargs):
-    return CliRunner().invoke(cli, args, prog_name="llm", **kwargs)
+from support.cli import invoke, logged
 
 
 def write_template(user_path, name, yaml_text):
@@ -22,20 +16,11 @@ def write_template(user_path, name, yaml_text):
     (directory / f"{name}.yaml").write_text(textwrap.dedent(yaml_text))
 
 
-def logged(user_path):
-    conn = sqlite3.connect(user_path / "logs.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("select * from responses order by rowid")]
-    finally:
-        conn.close()
-
-
 # --- --save ---------------------------------------------------------------------
 
 
 def test_save_prompt_template_does_not_run(fixtures, user_path):
-    result = run(["Summarize this: $input", "--save", "summarize"])
+    result = invoke(["Summarize this: $input", "--save", "summarize"])
     assert result.exit_code == 0, result.output
     assert result.output == ""
     assert fixtures.mock.history == []
@@ -46,7 +31,7 @@ def test_save_prompt_template_does_not_run(fixtures, user_path):
 
 def test_save_everything(fixtures, user_path, tmp_path):
     (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)
-    result = run(
+    result = invoke(
         [
             "--system",
             "Summarize this text in the voice of $voice",
@@ -82,7 +67,7 @@ def test_save_everything(fixtures, user_path, tmp_path):
 
 
 def test_save_extract_last(fixtures, user_path):
-    run(["--system", "write a function", "--xl", "--save", "fn"])
+    invoke(["--system", "write a function", "--xl", "--save", "fn"])
     assert llmio_templates.load_template("fn").to_dict() == {
         "system": "write a function",
         "extract_last": True,
@@ -90,7 +75,7 @@ def test_save_extract_last(fixtures, user_path):
 
 
 def test_save_validates_options(fixtures, user_path):
-    result = run(["hi", "-m", "mock", "-o", "temperature", "9", "--save", "hot"])
+    result = invoke(["hi", "-m", "mock", "-o", "temperature", "9", "--save", "hot"])
     assert result.exit_code == 1
     assert result.stderr == "Error: temperature: Input should be less than or equal to 2\n"
     assert not (user_path / "templates" / "hot.yaml").exists()
@@ -105,13 +90,13 @@ def test_save_validates_options(fixtures, user_path):
     ],
 )
 def test_save_refuses_conflicting_options(fixtures, extra, named):
-    result = run(["hi", "--save", "x", *extra])
+    result = invoke(["hi", "--save", "x", *extra])
     assert result.exit_code == 1
     assert result.stderr == f"Error: --save cannot be used with {named}\n"
 
 
 def test_save_bad_name(fixtures):
-    result = run(["hi", "--save", "../escape"])
+    result = invoke(["hi", "--save", "../escape"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: Invalid template name '../escape'")
 
@@ -121,7 +106,7 @@ def test_save_bad_name(fixtures):
 
 def test_template_with_input_from_stdin(fixtures, user_path):
     write_template(user_path, "summarize", "prompt: 'Summarize this: $input'\nmodel: echo-json\n")
-    result = run(["-t", "summarize"], input="a long text")
+    result = invoke(["-t", "summarize"], input="a long text")
     sent = json.loads(result.output)
     assert sent["prompt"] == "Summarize this: a long text"
     assert logged(user_path)[0]["prompt"] == "Summarize this: a long text"
@@ -129,19 +114,19 @@ def test_template_with_input_from_stdin(fixtures, user_path):
 
 def test_template_input_combines_stdin_and_argument(fixtures, user_path):
     write_template(user_path, "t", "prompt: 'Input: $input'\nmodel: echo-json\n")
-    sent = json.loads(run(["-t", "t", "and this"], input="piped").output)
+    sent = json.loads(invoke(["-t", "t", "and this"], input="piped").output)
     assert sent["prompt"] == "Input: piped and this"
 
 
 def test_system_only_template_uses_input_as_prompt(fixtures, user_path):
     write_template(user_path, "sys", "system: Summarize this\nmodel: echo-json\n")
-    sent = json.loads(run(["-t", "sys"], input="the text").output)
+    sent = json.loads(invoke(["-t", "sys"], input="the text").output)
     assert (sent["system"], sent["prompt"]) == ("Summarize this", "the text")
 
 
 def test_template_without_input_does_not_read_stdin(fixtures, user_path):
     write_template(user_path, "fixed", "prompt: Tell me a joke\nmodel: echo-json\n")
-    sent = json.loads(run(["-t", "fixed"], input="this must not be read").output)
+    sent = json.loads(invoke(["-t", "fixed"], input="this must not be read").output)
     assert sent["prompt"] == "Tell me a joke"
 
 
@@ -158,11 +143,11 @@ def test_params_and_defaults(fixtures, user_path):
           country: France
         """,
     )
-    sent = json.loads(run(["-t", "recipe", "-p", "ingredients", "eggs"]).output)
+    sent = json.loads(invoke(["-t", "recipe", "-p", "ingredients", "eggs"]).output)
     assert sent["prompt"] == "Recipe with eggs from France"
     assert sent["system"] == "Speak like a pirate"
     sent = json.loads(
-        run(
+        invoke(
             [
                 "-t",
                 "recipe",
@@ -184,7 +169,7 @@ def test_params_and_defaults(fixtures, user_path):
 
 def test_missing_param(fixtures, user_path):
     write_template(user_path, "recipe", "prompt: 'Recipe with $ingredients'\nmodel: mock\n")
-    result = run(["-t", "recipe"])
+    result = invoke(["-t", "recipe"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Missing template parameter: ingredients\n"
 
@@ -203,8 +188,8 @@ def test_command_line_wins_over_template(fixtures, user_path):
         """,
     )
     # Template model: mock.
-    assert run(["-t", "t", "x"]).output == "mock: Do: x\n"
-    result = run(
+    assert invoke(["-t", "t", "x"]).output == "mock: Do: x\n"
+    result = invoke(
         ["-t", "t", "-m", "echo-json", "-s", "cli system", "-o", "temperature", "1.5", "x"]
     )
     sent = json.loads(result.output)
@@ -216,10 +201,10 @@ def test_command_line_wins_over_template(fixtures, user_path):
 def test_template_extract(fixtures, user_path):
     write_template(user_path, "code", "system: write code\nextract: true\nmodel: mock\n")
     fixtures.mock.enqueue(["Sure:\n```python\nprint('hi')\n```\nbye"])
-    assert run(["-t", "code", "say hi"]).output == "print('hi')\n"
+    assert invoke(["-t", "code", "say hi"]).output == "print('hi')\n"
     write_template(user_path, "code2", "system: write code\nextract_last: true\nmodel: mock\n")
     fixtures.mock.enqueue(["```\none\n```\n```\ntwo\n```"])
-    assert run(["-t", "code2", "x"]).output == "two\n"
+    assert invoke(["-t", "code2", "x"]).output == "two\n"
 
 
 def test_template_attachments(fixtures, user_path, tmp_path):
@@ -230,25 +215,25 @@ def test_template_attachments(fixtures, user_path, tmp_path):
         "look",
         f"model: echo-json\nprompt: describe\nattachments:\n- {tmp_path / 'pic.png'}\n",
     )
-    sent = json.loads(run(["-t", "look"]).output)
+    sent = json.loads(invoke(["-t", "look"]).output)
     assert [a["type"] for a in sent["attachments"]] == ["image/png"]
 
 
 def test_saved_template_round_trip(fixtures, user_path):
-    run(["--system", "Reply in French", "-m", "echo-json", "--save", "fr"])
-    sent = json.loads(run(["-t", "fr", "hello"]).output)
+    invoke(["--system", "Reply in French", "-m", "echo-json", "--save", "fr"])
+    sent = json.loads(invoke(["-t", "fr", "hello"]).output)
     assert (sent["system"], sent["prompt"]) == ("Reply in French", "hello")
 
 
 def test_unknown_template(fixtures):
-    result = run(["-t", "does-not-exist", "hi"])
+    result = invoke(["-t", "does-not-exist", "hi"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Unknown template: does-not-exist\n"
 
 
 def test_malformed_template(fixtures, user_path):
     write_template(user_path, "bad", "prompt: [unclosed\n")
-    result = run(["-t", "bad", "hi"])
+    result = invoke(["-t", "bad", "hi"])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: Invalid YAML in template 'bad' at line 2")
     assert result.stderr.count("\n") == 1
@@ -270,7 +255,7 @@ def test_template_schema_is_passed_to_the_model(fixtures, user_path):
               type: string
         """,
     )
-    result = run(["-t", "dog"])
+    result = invoke(["-t", "dog"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Model mock does not support schemas\n"
     assert fixtures.mock.history == []

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import click
 import llm
 import llm.logs
 import pytest
 from cli.conftest_tools import registered_tools_plugin
-from click.testing import CliRunner
 from llm.schemas import schema_id
-from llmio_cli.app import cli
 from llmio_cli.schemas import resolve_schema, schema_summary
+from support.cli import invoke, rows
 
 
 @pytest.fixture
@@ -28,19 +26,6 @@ DOG = {
     "required": ["name", "age"],
 }
 DOG_DSL = "name, age int"
-
-
-def run(*args, **kwargs):
-    return CliRunner().invoke(cli, list(args), prog_name="llm", **kwargs)
-
-
-def rows(user_path, sql, params=()):
-    conn = sqlite3.connect(user_path / "logs.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def log_with_schema(model, schema, text, prompt="p"):
@@ -122,7 +107,7 @@ def test_schema_summary():
 
 
 def test_schemas_dsl_command():
-    result = run("schemas", "dsl", "name, age int, bio: their bio")
+    result = invoke("schemas", "dsl", "name, age int, bio: their bio")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "type": "object",
@@ -134,9 +119,9 @@ def test_schemas_dsl_command():
         "required": ["name", "age", "bio"],
     }
     assert result.output.startswith('{\n  "type": "object",\n')
-    multi = run("schemas", "dsl", DOG_DSL, "--multi")
+    multi = invoke("schemas", "dsl", DOG_DSL, "--multi")
     assert json.loads(multi.output) == llm.schema_dsl(DOG_DSL, multi=True)
-    bad = run("schemas", "dsl", "name blob")
+    bad = invoke("schemas", "dsl", "name blob")
     assert bad.exit_code == 1
     assert (
         bad.output
@@ -145,7 +130,7 @@ def test_schemas_dsl_command():
 
 
 def test_schemas_list_show_and_usage(tools_plugin, user_path):
-    assert run("schemas").output == ""  # no logs.db yet
+    assert invoke("schemas").output == ""  # no logs.db yet
     first = log_with_schema(tools_plugin.scripted, DOG, '{"name": "a", "age": 1}')
     log_with_schema(tools_plugin.scripted, DOG, '{"name": "b", "age": 2}')
     multi = llm.schema_dsl("title", multi=True)
@@ -159,7 +144,7 @@ def test_schemas_list_show_and_usage(tools_plugin, user_path):
         r["schema_id"] for r in rows(user_path, "select schema_id from responses order by rowid")
     ] == [schema_id(DOG), schema_id(DOG), schema_id(multi)]
 
-    result = run("schemas", "list")
+    result = invoke("schemas", "list")
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"- id: {schema_id(multi)}\n"
@@ -175,7 +160,7 @@ def test_schemas_list_show_and_usage(tools_plugin, user_path):
     )
     assert first.datetime_utc() <= last.datetime_utc()
 
-    full = run("schemas", "list", "--full", "-q", "title")
+    full = invoke("schemas", "list", "--full", "-q", "title")
     assert full.output == (
         f"- id: {schema_id(multi)}\n"
         "  schema: |\n"
@@ -183,15 +168,15 @@ def test_schemas_list_show_and_usage(tools_plugin, user_path):
         + "  usage: |\n"
         f"    1 time, most recently {last.datetime_utc()}\n"
     )
-    as_json = json.loads(run("schemas", "list", "--json").output)
+    as_json = json.loads(invoke("schemas", "list", "--json").output)
     assert [(s["id"], s["schema"], s["times_used"]) for s in as_json] == [
         (schema_id(multi), multi, 1),
         (schema_id(DOG), DOG, 2),
     ]
 
-    show = run("schemas", "show", schema_id(DOG))
+    show = invoke("schemas", "show", schema_id(DOG))
     assert (show.exit_code, show.output) == (0, json.dumps(DOG, indent=2) + "\n")
-    missing = run("schemas", "show", "nope")
+    missing = invoke("schemas", "show", "nope")
     assert (missing.exit_code, missing.output) == (1, "Error: Schema nope not found\n")
 
 
@@ -202,11 +187,11 @@ def test_schemas_database_option(tools_plugin, tmp_path, user_path):
     response.text()
     response.log_to_db(conn)
     conn.close()
-    assert run("schemas", "list").output == ""
-    result = run("schemas", "list", "-d", str(other))
+    assert invoke("schemas", "list").output == ""
+    result = invoke("schemas", "list", "-d", str(other))
     assert result.output.startswith(f"- id: {schema_id(DOG)}\n  summary: |\n    {{name, age}}\n")
     assert (
-        run("schemas", "show", schema_id(DOG), "-d", str(other)).output
+        invoke("schemas", "show", schema_id(DOG), "-d", str(other)).output
         == json.dumps(DOG, indent=2) + "\n"
     )
 
@@ -220,13 +205,13 @@ def described(result):
 
 
 def test_prompt_schema_forms(tools_plugin, tmp_path, user_path):
-    assert described(run("-m", "scripted", "--schema", DOG_DSL, "a dog"))["schema"] == DOG
-    assert described(run("-m", "scripted", "--schema", json.dumps(DOG), "a dog"))["schema"] == DOG
+    assert described(invoke("-m", "scripted", "--schema", DOG_DSL, "a dog"))["schema"] == DOG
+    assert described(invoke("-m", "scripted", "--schema", json.dumps(DOG), "a dog"))["schema"] == DOG
     path = tmp_path / "dog.json"
     path.write_text(json.dumps(DOG))
-    assert described(run("-m", "scripted", "--schema", str(path), "a dog"))["schema"] == DOG
-    assert described(run("-m", "scripted", "--schema", schema_id(DOG), "a dog"))["schema"] == DOG
-    multi = described(run("-m", "scripted", "--schema-multi", DOG_DSL, "dogs"))["schema"]
+    assert described(invoke("-m", "scripted", "--schema", str(path), "a dog"))["schema"] == DOG
+    assert described(invoke("-m", "scripted", "--schema", schema_id(DOG), "a dog"))["schema"] == DOG
+    multi = described(invoke("-m", "scripted", "--schema-multi", DOG_DSL, "dogs"))["schema"]
     assert multi == llm.schema_dsl(DOG_DSL, multi=True)
     stored = rows(user_path, "select id, content from schemas order by rowid")
     assert stored == [
@@ -239,14 +224,14 @@ def test_prompt_schema_forms(tools_plugin, tmp_path, user_path):
 
 
 def test_prompt_schema_errors(tools_plugin, fixtures, user_path):
-    unsupported = run("-m", "mock", "--schema", DOG_DSL, "a dog")
+    unsupported = invoke("-m", "mock", "--schema", DOG_DSL, "a dog")
     assert (unsupported.exit_code, unsupported.output) == (
         1,
         "Error: Model mock does not support schemas\n",
     )
-    missing = run("-m", "scripted", "--schema", "f" * 32, "x")
+    missing = invoke("-m", "scripted", "--schema", "f" * 32, "x")
     assert missing.output == f"Error: Schema {'f' * 32} not found\n"
-    both = run("-m", "scripted", "--schema", "a", "--schema-multi", "b", "x")
+    both = invoke("-m", "scripted", "--schema", "a", "--schema-multi", "b", "x")
     assert both.output == "Error: Use either --schema or --schema-multi, not both\n"
 
 
@@ -256,13 +241,13 @@ def test_prompt_schema_from_template(tools_plugin, user_path):
     (templates / "dog.yaml").write_text(
         "model: scripted\nschema_object:\n  type: object\n  properties:\n    name:\n      type: string\n"
     )
-    assert described(run("-m", "scripted", "--schema", "t:dog", "x"))["schema"] == {
+    assert described(invoke("-m", "scripted", "--schema", "t:dog", "x"))["schema"] == {
         "type": "object",
         "properties": {"name": {"type": "string"}},
     }
-    assert described(run("-t", "dog", "x"))["schema"] == {
+    assert described(invoke("-t", "dog", "x"))["schema"] == {
         "type": "object",
         "properties": {"name": {"type": "string"}},
     }
     # --schema on the command line wins over the template's.
-    assert described(run("-t", "dog", "--schema", DOG_DSL, "x"))["schema"] == DOG
+    assert described(invoke("-t", "dog", "--schema", DOG_DSL, "x"))["schema"] == DOG

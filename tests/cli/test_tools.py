@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import click
 import llm
 import pytest
 from cli.conftest_tools import Counter, registered_tools_plugin, upper
-from click.testing import CliRunner
-from llmio_cli.app import cli
 from llmio_cli.tooling import ToolSpec, load_functions, parse_tool_spec, resolve_tools
+from support.cli import invoke, rows
 
 
 @pytest.fixture
@@ -22,19 +20,6 @@ def tools_plugin():
 
 
 PLUGIN = "llm-tools-fixtures"
-
-
-def run(*args, **kwargs):
-    return CliRunner().invoke(cli, list(args), prog_name="llm", **kwargs)
-
-
-def rows(path, sql, params=()):
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(sql, params)]
-    finally:
-        conn.close()
 
 
 def script(*calls, then=(), say=None):
@@ -167,7 +152,7 @@ def test_functions_errors(code, message):
 
 
 def test_tools_list(tools_plugin):
-    result = run("tools")
+    result = invoke("tools")
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"fail(message: str) -> str (plugin: {PLUGIN})\n\n  Always fails.\n\n"
@@ -178,12 +163,12 @@ def test_tools_list(tools_plugin):
         "  Counter_increment() -> int\n    Add the step to the counter and return it\n"
         "  Counter_read() -> int\n    Return the counter\n"
     )
-    assert run("tools", "list").output == result.output
+    assert invoke("tools", "list").output == result.output
 
 
 def test_tools_list_json_and_functions(tools_plugin):
     code = "def add(a: int, b: int = 2) -> int:\n    '''Add two numbers.\n\n    Integers only.'''\n    return a + b\n"
-    result = run("tools", "--json", "--functions", code)
+    result = invoke("tools", "--json", "--functions", code)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["tools"] == [
@@ -237,16 +222,16 @@ def test_tools_list_json_and_functions(tools_plugin):
             ],
         }
     ]
-    text = run("tools", "--functions", code).output
+    text = invoke("tools", "--functions", code).output
     assert text.startswith(
         "add(a: int, b: int = 2) -> int\n\n  Add two numbers.\n\n  Integers only.\n\nfail("
     )
 
 
 def test_tools_list_without_tools():
-    result = run("tools")
+    result = invoke("tools")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "No tools found\n")
-    assert json.loads(run("tools", "--json").output) == {"tools": [], "toolboxes": []}
+    assert json.loads(invoke("tools", "--json").output) == {"tools": [], "toolboxes": []}
 
 
 # ---------------------------------------------------------------- llm prompt -T
@@ -256,7 +241,7 @@ UPPER_PANDA = script(("upper", {"text": "panda"}, "c1"))
 
 
 def test_prompt_with_plugin_tool_runs_the_chain_and_logs_it(tools_plugin, user_path):
-    result = run("-m", "scripted", "-T", "upper", UPPER_PANDA)
+    result = invoke("-m", "scripted", "-T", "upper", UPPER_PANDA)
     assert result.exit_code == 0, result.output
     assert (result.stdout, result.stderr) == ("upper(c1): PANDA\n", "")
     prompts = tools_plugin.scripted.prompts
@@ -316,7 +301,7 @@ def test_prompt_with_plugin_tool_runs_the_chain_and_logs_it(tools_plugin, user_p
 
 
 def test_tools_debug(tools_plugin):
-    result = run(
+    result = invoke(
         "-m",
         "scripted",
         "-T",
@@ -335,7 +320,7 @@ def test_tools_debug(tools_plugin):
 
 
 def test_tool_exception_is_logged(tools_plugin, user_path):
-    run("-m", "scripted", "-T", "fail", script(("fail", {"message": "boom"}, "c1")))
+    invoke("-m", "scripted", "-T", "fail", script(("fail", {"message": "boom"}, "c1")))
     assert rows(user_path / "logs.db", "select output, exception from tool_results") == [
         {"output": "Error: boom", "exception": "ValueError: boom"}
     ]
@@ -349,7 +334,7 @@ def tty_stdin(monkeypatch):
 
 def test_tools_approve(tools_plugin, tty_stdin, user_path):
     calls = script(("upper", {"text": "yes"}, "c1"), ("upper", {"text": "no"}, "c2"))
-    result = run("-m", "scripted", "-T", "upper", "--ta", calls, input="y\nn\n")
+    result = invoke("-m", "scripted", "-T", "upper", "--ta", calls, input="y\nn\n")
     assert result.exit_code == 0, result.output
     assert (
         result.stdout
@@ -372,7 +357,7 @@ def test_tools_approve(tools_plugin, tty_stdin, user_path):
 
 
 def test_tools_approve_and_debug(tools_plugin, tty_stdin):
-    result = run("-m", "scripted", "-T", "upper", "--ta", "--td", UPPER_PANDA, input="y\n")
+    result = invoke("-m", "scripted", "-T", "upper", "--ta", "--td", UPPER_PANDA, input="y\n")
     assert (
         result.stderr
         == 'Tool call: upper({"text": "panda"})\nApprove tool call? [y/N]: y\n  PANDA\n'
@@ -388,7 +373,7 @@ def _forever(n):
     "args,responses", [([], 5), (["--cl", "2"], 2), (["--chain-limit", "0"], 8)]
 )
 def test_chain_limit(tools_plugin, user_path, args, responses):
-    result = run("-m", "scripted", "-T", "upper", *args, _forever(6))
+    result = invoke("-m", "scripted", "-T", "upper", *args, _forever(6))
     assert result.exit_code == 0, result.output
     assert len(rows(user_path / "logs.db", "select id from responses")) == responses
     assert len(tools_plugin.scripted.prompts) == responses
@@ -396,7 +381,7 @@ def test_chain_limit(tools_plugin, user_path, args, responses):
 
 def test_functions_option(tools_plugin, tmp_path, user_path):
     code = "def add(a: int, b: int) -> int:\n    'Add two numbers'\n    return a + b\n"
-    result = run("-m", "scripted", "--functions", code, script(("add", {"a": 1, "b": 2}, "c1")))
+    result = invoke("-m", "scripted", "--functions", code, script(("add", {"a": 1, "b": 2}, "c1")))
     assert result.exit_code == 0, result.output
     assert result.stdout == "add(c1): 3\n"
     assert rows(user_path / "logs.db", "select name, description, plugin from tools") == [
@@ -404,14 +389,14 @@ def test_functions_option(tools_plugin, tmp_path, user_path):
     ]
     path = tmp_path / "tools.py"
     path.write_text(code)
-    again = run("-m", "scripted", "--functions", str(path), script(("add", {"a": 2, "b": 2}, "c2")))
+    again = invoke("-m", "scripted", "--functions", str(path), script(("add", {"a": 2, "b": 2}, "c2")))
     assert again.stdout == "add(c2): 4\n"
     # Same function, same hash: stored once.
     assert len(rows(user_path / "logs.db", "select id from tools")) == 1
 
 
 def test_toolbox_with_arguments_and_continuation(tools_plugin, user_path):
-    first = run(
+    first = invoke(
         "-m",
         "scripted",
         "-T",
@@ -426,14 +411,14 @@ def test_toolbox_with_arguments_and_continuation(tools_plugin, user_path):
     ]
     assert [r["instance_id"] for r in rows(db, "select instance_id from tool_results")] == [1, 1]
     # -c rebuilds the toolbox from its logged arguments: a new instance, same configuration.
-    second = run("-c", script(("Counter_read", {}, "c3"), ("Counter_increment", {}, "c4")))
+    second = invoke("-c", script(("Counter_read", {}, "c3"), ("Counter_increment", {}, "c4")))
     assert second.exit_code == 0, second.output
     assert second.stdout == "Counter_read(c3): 5\nCounter_increment(c4): 7\n"
 
 
 def test_continue_conversation_reattaches_tools(tools_plugin, user_path):
-    assert run("-m", "scripted", "-T", "upper", UPPER_PANDA).exit_code == 0
-    result = run("-c", script(("upper", {"text": "again"}, "c2")))
+    assert invoke("-m", "scripted", "-T", "upper", UPPER_PANDA).exit_code == 0
+    result = invoke("-c", script(("upper", {"text": "again"}, "c2")))
     assert result.exit_code == 0, result.output
     assert result.stdout == "upper(c2): AGAIN\n"
     responses = rows(user_path / "logs.db", "select conversation_id from responses")
@@ -446,23 +431,23 @@ def test_continue_conversation_reattaches_tools(tools_plugin, user_path):
 
 def test_continue_with_cid_and_functions(tools_plugin, user_path):
     code = "def add(a: int, b: int) -> int:\n    return a + b\n"
-    run("-m", "scripted", "--functions", code, script(("add", {"a": 1, "b": 1}, "c1")))
-    run("-m", "scripted", "other conversation")
+    invoke("-m", "scripted", "--functions", code, script(("add", {"a": 1, "b": 1}, "c1")))
+    invoke("-m", "scripted", "other conversation")
     cid = rows(user_path / "logs.db", "select conversation_id from responses order by rowid")[0][
         "conversation_id"
     ]
     # Without --functions the implementation cannot be found: a warning, no tools.
-    missing = run("--cid", cid, "no tools")
+    missing = invoke("--cid", cid, "no tools")
     assert (
         missing.stderr == "Warning: tool add, used earlier in this conversation, is not available\n"
     )
     assert json.loads(missing.stdout)["tools"] == []
-    found = run("--cid", cid, "--functions", code, script(("add", {"a": 3, "b": 3}, "c3")))
+    found = invoke("--cid", cid, "--functions", code, script(("add", {"a": 3, "b": 3}, "c3")))
     assert found.stdout == "add(c3): 6\n"
 
 
 def test_unknown_tool_is_an_error(tools_plugin, user_path):
-    result = run("-m", "scripted", "-T", "nope", "hi")
+    result = invoke("-m", "scripted", "-T", "nope", "hi")
     assert (result.exit_code, result.output) == (
         1,
         "Error: Tool nope not found. Available tools: Counter, fail, upper\n",
@@ -471,7 +456,7 @@ def test_unknown_tool_is_an_error(tools_plugin, user_path):
 
 
 def test_prompt_json_output(tools_plugin):
-    result = run("-m", "scripted", "-T", "upper", "--json", UPPER_PANDA)
+    result = invoke("-m", "scripted", "-T", "upper", "--json", UPPER_PANDA)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["model"] == "scripted"
@@ -488,7 +473,7 @@ def test_prompt_json_output(tools_plugin):
 
 
 def test_prompt_json_without_tools(tools_plugin):
-    result = run("-m", "scripted", "--json", "plain")
+    result = invoke("-m", "scripted", "--json", "plain")
     data = json.loads(result.stdout)
     assert json.loads(data["text"])["prompt"] == "plain"
     assert data["conversation"]["responses"] == []
@@ -496,33 +481,33 @@ def test_prompt_json_without_tools(tools_plugin):
 
 def test_database_option(tools_plugin, tmp_path, user_path):
     other = tmp_path / "other.db"
-    result = run("-m", "scripted", "-T", "upper", "-d", str(other), UPPER_PANDA)
+    result = invoke("-m", "scripted", "-T", "upper", "-d", str(other), UPPER_PANDA)
     assert result.exit_code == 0, result.output
     assert not (user_path / "logs.db").exists()
     assert len(rows(other, "select id from responses")) == 2
-    plain = run("-m", "scripted", "-d", str(other), "no tools")
+    plain = invoke("-m", "scripted", "-d", str(other), "no tools")
     assert plain.exit_code == 0, plain.output
     assert len(rows(other, "select id from responses")) == 3
     # -c reads the conversation from the same database.
-    again = run("-c", "-d", str(other), script(("upper", {"text": "x"}, "c9")))
+    again = invoke("-c", "-d", str(other), script(("upper", {"text": "x"}, "c9")))
     assert again.exit_code == 0, again.output
     assert not (user_path / "logs.db").exists()
 
 
 def test_no_log_with_tools(tools_plugin, user_path):
-    result = run("-m", "scripted", "-T", "upper", "-n", UPPER_PANDA)
+    result = invoke("-m", "scripted", "-T", "upper", "-n", UPPER_PANDA)
     assert result.stdout == "upper(c1): PANDA\n"
     assert not (user_path / "logs.db").exists()
 
 
 def test_tools_usage_is_summed(tools_plugin):
-    result = run("-m", "scripted", "-T", "upper", "-u", UPPER_PANDA)
+    result = invoke("-m", "scripted", "-T", "upper", "-u", UPPER_PANDA)
     # Turn one: 8 words of prompt; turn two: one tool result. One output token each.
     assert result.stderr == "Token usage: 9 input, 2 output\n"
 
 
 def test_tools_with_extract(tools_plugin):
-    result = run(
+    result = invoke(
         "-m", "scripted", "-T", "upper", "-x", script(("upper", {"text": "\n```\ncode\n```"}, "c1"))
     )
     assert result.stdout == "CODE\n"
@@ -534,7 +519,7 @@ def test_template_with_tools_and_functions(tools_plugin, user_path):
     (templates / "t.yaml").write_text(
         "model: scripted\ntools:\n- upper\nfunctions: |\n  def add(a: int, b: int) -> int:\n      return a + b\n"
     )
-    result = run("-t", "t", script(("upper", {"text": "a"}, "c1"), ("add", {"a": 1, "b": 2}, "c2")))
+    result = invoke("-t", "t", script(("upper", {"text": "a"}, "c1"), ("add", {"a": 1, "b": 2}, "c2")))
     assert result.exit_code == 0, result.output
     assert result.stdout == "upper(c1): A\nadd(c2): 3\n"
 
@@ -543,7 +528,7 @@ def test_template_with_tools_and_functions(tools_plugin, user_path):
 
 
 def test_chat_with_tools(tools_plugin, user_path):
-    result = run(
+    result = invoke(
         "chat",
         "-m",
         "scripted",
@@ -564,20 +549,20 @@ def test_chat_with_tools(tools_plugin, user_path):
 
 
 def test_chat_continue_reattaches_tools(tools_plugin, user_path):
-    run("-m", "scripted", "-T", "upper", UPPER_PANDA)
-    result = run("chat", "-c", input=script(("upper", {"text": "c"}, "c3")) + "\nquit\n")
+    invoke("-m", "scripted", "-T", "upper", UPPER_PANDA)
+    result = invoke("chat", "-c", input=script(("upper", {"text": "c"}, "c3")) + "\nquit\n")
     assert result.exit_code == 0, result.output
     assert "upper(c3): C\n" in result.stdout
 
 
 def test_model_without_tool_support(tools_plugin, fixtures, user_path):
-    result = run("-m", "mock", "-T", "upper", "hi")
+    result = invoke("-m", "mock", "-T", "upper", "hi")
     assert (result.exit_code, result.output) == (1, "Error: Model mock does not support tools\n")
     assert fixtures.mock.history == []
 
 
 def test_async_chain(tools_plugin, user_path):
-    result = run("-m", "scripted", "--async", "-T", "upper", "--td", UPPER_PANDA)
+    result = invoke("-m", "scripted", "--async", "-T", "upper", "--td", UPPER_PANDA)
     assert result.exit_code == 0, result.output
     assert result.stdout == "upper(c1): PANDA\n"
     assert result.stderr == 'Tool call: upper({"text": "panda"})\n  PANDA\n'
@@ -594,7 +579,7 @@ def test_async_chain(tools_plugin, user_path):
 
 def test_ctrl_c_in_a_tool_keeps_what_completed(tools_plugin, user_path):
     code = "def stop() -> str:\n    raise KeyboardInterrupt\n"
-    result = run(
+    result = invoke(
         "-m", "scripted", "--functions", code, script(("stop", {}, "c1"), say="Working on it")
     )
     assert result.exit_code == 130
@@ -608,7 +593,7 @@ def test_ctrl_c_in_a_tool_keeps_what_completed(tools_plugin, user_path):
 
 def test_pause_chain_in_a_tool(tools_plugin, user_path):
     code = "import llm\ndef wait() -> str:\n    raise llm.PauseChain('needs approval')\n"
-    result = run("-m", "scripted", "--functions", code, script(("wait", {}, "c1")))
+    result = invoke("-m", "scripted", "--functions", code, script(("wait", {}, "c1")))
     assert (result.exit_code, result.stderr) == (1, "Error: Chain paused: needs approval\n")
     assert len(rows(user_path / "logs.db", "select id from responses")) == 1
 
@@ -619,7 +604,7 @@ def test_save_template_with_tools_fragments_functions_and_schema(tools_plugin, t
     doc = tmp_path / "doc.txt"
     doc.write_text("Doc.")
     code = "def add(a: int, b: int) -> int:\n    return a + b\n"
-    result = run(
+    result = invoke(
         "-m",
         "scripted",
         "-T",
@@ -647,13 +632,13 @@ def test_save_template_with_tools_fragments_functions_and_schema(tools_plugin, t
         "functions": code,
         "schema_object": llm.schema_dsl("name"),
     }
-    used = run("-t", "kit", script(("upper", {"text": "a"}, "c1"), ("add", {"a": 1, "b": 1}, "c2")))
+    used = invoke("-t", "kit", script(("upper", {"text": "a"}, "c1"), ("add", {"a": 1, "b": 1}, "c2")))
     assert used.exit_code == 0, used.output
     assert used.stdout == "upper(c1): A\nadd(c2): 2\n"
     prompt = tools_plugin.scripted.prompts[0]
     assert [str(f) for f in prompt.fragments] == ["Doc.", "X"]
     assert prompt.schema == llm.schema_dsl("name")
-    stdin = run("-m", "scripted", "-f", "-", "--save", "nope", input="x")
+    stdin = invoke("-m", "scripted", "-f", "-", "--save", "nope", input="x")
     assert stdin.output == "Error: --save cannot store a fragment read from standard input\n"
 
 
@@ -661,7 +646,7 @@ def test_chat_tools_approve(tools_plugin, monkeypatch, user_path):
     # No terminal to ask on: the answers come from standard input, between the messages.
     monkeypatch.setattr("llmio_cli.tooling._ask_terminal", lambda question: None)
     calls = script(("upper", {"text": "ok"}, "c1"), ("upper", {"text": "no"}, "c2"))
-    result = run("chat", "-m", "scripted", "-T", "upper", "--ta", input=calls + "\ny\nn\nquit\n")
+    result = invoke("chat", "-m", "scripted", "-T", "upper", "--ta", input=calls + "\ny\nn\nquit\n")
     assert result.exit_code == 0, result.output
     assert (
         "upper(c1): OK\nupper(c2): Cancelled: The user did not approve this tool call\n"
@@ -678,14 +663,14 @@ def test_approve_asks_on_the_terminal_when_stdin_is_piped(tools_plugin, monkeypa
     monkeypatch.setattr(
         "llmio_cli.tooling._ask_terminal", lambda question: asked.append(question) or "yes\n"
     )
-    result = run("-m", "scripted", "-T", "upper", "--ta", input=UPPER_PANDA)
+    result = invoke("-m", "scripted", "-T", "upper", "--ta", input=UPPER_PANDA)
     assert result.exit_code == 0, result.output
     assert result.stdout == "upper(c1): PANDA\n"
     assert asked == ["Approve tool call? [y/N]: "]
 
 
 def test_chain_limit_must_not_be_negative(tools_plugin):
-    result = run("-m", "scripted", "--cl", "-1", "hi")
+    result = invoke("-m", "scripted", "--cl", "-1", "hi")
     assert result.exit_code == 2
     assert (
         "Invalid value for '--cl' / '--chain-limit': -1 is not in the range x>=0." in result.output
@@ -701,7 +686,7 @@ def test_continue_rebuilds_toolbox_with_underscore_in_its_name(tools_plugin, use
         "    def show_label(self) -> str:\n"
         "        return self.label\n"
     )
-    first = run(
+    first = invoke(
         "-m",
         "scripted",
         "--functions",
@@ -711,7 +696,7 @@ def test_continue_rebuilds_toolbox_with_underscore_in_its_name(tools_plugin, use
         script(("My_Box_show_label", {}, "c1")),
     )
     assert first.stdout == "My_Box_show_label(c1): mine\n"
-    again = run("-c", "--functions", code, script(("My_Box_show_label", {}, "c2")))
+    again = invoke("-c", "--functions", code, script(("My_Box_show_label", {}, "c2")))
     assert again.stdout == "My_Box_show_label(c2): mine\n"
 
 
@@ -725,7 +710,7 @@ def test_parse_tool_spec_refuses_expressions():
 
 
 def test_async_json_output(tools_plugin):
-    result = run("-m", "scripted", "--async", "-T", "upper", "--json", UPPER_PANDA)
+    result = invoke("-m", "scripted", "--async", "-T", "upper", "--json", UPPER_PANDA)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["text"] == "upper(c1): PANDA"

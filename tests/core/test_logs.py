@@ -18,6 +18,7 @@ import llm.logs
 import pytest
 
 from support.legacy_logs import DOCUMENTED_SCHEMA
+from support.cli import rows
 
 # The documented schema (docs/logging.md): (column, type, pk position) in order.
 # Later releases may add columns after these and new tables; they may not change these.
@@ -92,11 +93,6 @@ def db(tmp_path):
     conn = llm.logs.open_db(tmp_path / "logs.db")
     yield conn
     conn.close()
-
-
-def rows(conn, sql, params=()):
-    conn.row_factory = sqlite3.Row
-    return [dict(r) for r in conn.execute(sql, params).fetchall()]
 
 
 def table_columns(conn, table):

@@ -10,12 +10,7 @@ import pathlib
 import llm
 import pytest
 import sqlite_utils
-from click.testing import CliRunner
-from llmio_cli.app import cli
-
-
-def run(args, input=None, **kwargs):
-    return CliRunner().invoke(cli, args, input=input, catch_exceptions=False, **kwargs)
+from support.cli import invoke
 
 
 def rows(path, collection=None):
@@ -37,14 +32,14 @@ def default_db(user_path):
 
 
 def test_embed_outputs_json(text_model):
-    result = run(["embed", "-c", "abcabd", "-m", "embed-text"])
+    result = invoke(["embed", "-c", "abcabd", "-m", "embed-text"])
     assert result.exit_code == 0
     assert result.stdout == "[2.0, 2.0, 1.0, 1.0]\n"
     assert text_model.items == ["abcabd"]
 
 
 def test_embed_by_alias(text_model):
-    assert run(["embed", "-c", "a", "-m", "et"]).stdout == "[1.0, 0.0, 0.0, 0.0]\n"
+    assert invoke(["embed", "-c", "a", "-m", "et"]).stdout == "[1.0, 0.0, 0.0, 0.0]\n"
 
 
 @pytest.mark.parametrize(
@@ -56,37 +51,37 @@ def test_embed_by_alias(text_model):
     ],
 )
 def test_embed_formats(text_model, fmt, expected):
-    result = run(["embed", "-c", "[1.5, -2]", "-m", "embed-text", "-f", fmt])
+    result = invoke(["embed", "-c", "[1.5, -2]", "-m", "embed-text", "-f", fmt])
     assert result.stdout == expected
 
 
 def test_embed_blob_format(text_model):
-    result = run(["embed", "-c", "[1.5, -2]", "-m", "embed-text", "--format", "blob"])
+    result = invoke(["embed", "-c", "[1.5, -2]", "-m", "embed-text", "--format", "blob"])
     assert result.stdout_bytes == llm.encode([1.5, -2.0]) == b"\x00\x00\xc0?\x00\x00\x00\xc0"
 
 
 def test_embed_from_file_and_stdin(tmp_path, text_model):
     path = tmp_path / "in.txt"
     path.write_text("aab", encoding="utf-8")
-    assert run(["embed", "-m", "et", "-i", str(path)]).stdout == "[2.0, 1.0, 0.0, 0.0]\n"
-    assert run(["embed", "-m", "et", "-i", "-"], input="ccc").stdout == "[0.0, 0.0, 3.0, 0.0]\n"
-    assert run(["embed", "-m", "et"], input="d").stdout == "[0.0, 0.0, 0.0, 1.0]\n"
+    assert invoke(["embed", "-m", "et", "-i", str(path)]).stdout == "[2.0, 1.0, 0.0, 0.0]\n"
+    assert invoke(["embed", "-m", "et", "-i", "-"], input="ccc").stdout == "[0.0, 0.0, 3.0, 0.0]\n"
+    assert invoke(["embed", "-m", "et"], input="d").stdout == "[0.0, 0.0, 0.0, 1.0]\n"
 
 
 def test_embed_binary_input(tmp_path, binary_model):
     path = tmp_path / "image.bin"
     path.write_bytes(b"\xff\x00\x10")
-    result = run(["embed", "--binary", "-m", "embed-binary", "-i", str(path)])
+    result = invoke(["embed", "--binary", "-m", "embed-binary", "-i", str(path)])
     assert result.stdout == "[3.0, 15.0, 255.0]\n"
     assert binary_model.items == [b"\xff\x00\x10"]
-    result = run(["embed", "--binary", "-m", "embed-binary", "-i", "-"], input=b"\x01\x02")
+    result = invoke(["embed", "--binary", "-m", "embed-binary", "-i", "-"], input=b"\x01\x02")
     assert result.stdout == "[2.0, 3.0, 1.0]\n"
 
 
 def test_embed_binary_with_text_model_is_an_error(tmp_path, text_model):
     path = tmp_path / "image.bin"
     path.write_bytes(b"\xff\x00")
-    result = run(["embed", "--binary", "-m", "embed-text", "-i", str(path)])
+    result = invoke(["embed", "--binary", "-m", "embed-text", "-i", str(path)])
     assert result.exit_code == 1
     assert result.stderr == "Error: Model embed-text does not support binary input\n"
 
@@ -94,7 +89,7 @@ def test_embed_binary_with_text_model_is_an_error(tmp_path, text_model):
 def test_embed_non_utf8_text_is_an_error(tmp_path, text_model):
     path = tmp_path / "in.txt"
     path.write_bytes(b"\xff\xfe\x00bad")
-    result = run(["embed", "-m", "et", "-i", str(path)])
+    result = invoke(["embed", "-m", "et", "-i", str(path)])
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: {path} is not valid UTF-8 text: line 1, byte 0 (use --binary for binary content)\n"
@@ -102,7 +97,7 @@ def test_embed_non_utf8_text_is_an_error(tmp_path, text_model):
 
 
 def test_embed_stores_in_default_database(default_db, text_model):
-    result = run(["embed", "phrases", "hound", "-m", "et", "-c", "my happy hound"])
+    result = invoke(["embed", "phrases", "hound", "-m", "et", "-c", "my happy hound"])
     assert (result.exit_code, result.stdout) == (0, "")
     assert rows(default_db) == [
         {
@@ -124,7 +119,7 @@ def test_embed_stores_in_default_database(default_db, text_model):
 
 def test_embed_store_and_metadata(tmp_path, text_model):
     path = tmp_path / "my-embeddings.db"
-    result = run(
+    result = invoke(
         [
             "embed",
             "phrases",
@@ -147,7 +142,7 @@ def test_embed_store_and_metadata(tmp_path, text_model):
 
 
 def test_embed_binary_store(default_db, binary_model):
-    result = run(
+    result = invoke(
         ["embed", "photos", "p1", "-m", "embed-binary", "--binary", "-i", "-", "--store"],
         input=b"\x00\x01",
     )
@@ -158,26 +153,26 @@ def test_embed_binary_store(default_db, binary_model):
 
 
 def test_embed_stdin_into_collection(default_db, text_model):
-    assert run(["embed", "files", "one", "-m", "et"], input="abc").exit_code == 0
+    assert invoke(["embed", "files", "one", "-m", "et"], input="abc").exit_code == 0
     assert rows(default_db)[0]["content_hash"] == hashlib.md5(b"abc").digest()
 
 
 def test_embed_skips_unchanged_content(default_db, text_model):
-    run(["embed", "phrases", "hound", "-m", "et", "-c", "hound"])
-    run(["embed", "phrases", "hound", "-c", "hound"])
+    invoke(["embed", "phrases", "hound", "-m", "et", "-c", "hound"])
+    invoke(["embed", "phrases", "hound", "-c", "hound"])
     assert text_model.calls == 1
 
 
 def test_embed_uses_collection_model_and_default(default_db, models):
-    run(["embed-models", "default", "embed-binary"])
-    run(["embed", "phrases", "one", "-m", "et", "-c", "a"])
+    invoke(["embed-models", "default", "embed-binary"])
+    invoke(["embed", "phrases", "one", "-m", "et", "-c", "a"])
     # existing collection: its own model, not the default
-    run(["embed", "phrases", "two", "-c", "b"])
+    invoke(["embed", "phrases", "two", "-c", "b"])
     assert models.text.items == ["a", "b"]
     # new collection: the default model
-    run(["embed", "other", "one", "-c", "x"])
+    invoke(["embed", "other", "one", "-c", "x"])
     assert models.binary.items == ["x"]
-    assert run(["embed", "-c", "y"]).stdout == "[1.0, 121.0, 121.0]\n"
+    assert invoke(["embed", "-c", "y"]).stdout == "[1.0, 121.0, 121.0]\n"
 
 
 @pytest.mark.parametrize(
@@ -213,7 +208,7 @@ def test_embed_uses_collection_model_and_default(default_db, models):
     ],
 )
 def test_embed_errors(default_db, text_model, args, message):
-    result = run(args)
+    result = invoke(args)
     assert result.exit_code == 1
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
@@ -221,8 +216,8 @@ def test_embed_errors(default_db, text_model, args, message):
 
 
 def test_embed_model_mismatch(default_db, models):
-    run(["embed", "phrases", "one", "-m", "et", "-c", "a"])
-    result = run(["embed", "phrases", "two", "-m", "embed-binary", "-c", "b"])
+    invoke(["embed", "phrases", "one", "-m", "et", "-c", "a"])
+    result = invoke(["embed", "phrases", "two", "-m", "embed-binary", "-c", "b"])
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: Collection 'phrases' uses model 'embed-text', not 'embed-binary'\n"
@@ -265,24 +260,24 @@ def stored(path):
 def test_embed_multi_formats_auto_detected(tmp_path, default_db, text_model, filename, data):
     path = tmp_path / filename
     path.write_text(data, encoding="utf-8")
-    result = run(["embed-multi", "items", str(path), "-m", "et", "--store"])
+    result = invoke(["embed-multi", "items", str(path), "-m", "et", "--store"])
     assert (result.exit_code, result.output) == (0, "")
     assert stored(default_db) == {
         "one": ((2.0, 1.0, 0.0, 0.0), "aa b"),
         "two": ((0.0, 0.0, 2.0, 2.0), "cc dd"),
     }
     # and from standard input
-    result = run(["embed-multi", "stdin-items", "-", "-m", "et"], input=data)
+    result = invoke(["embed-multi", "stdin-items", "-", "-m", "et"], input=data)
     assert result.exit_code == 0
     assert text_model.items == ["aa b", "cc dd"] * 2
 
 
 def test_embed_multi_explicit_format(default_db, text_model):
     data = '{"id": 1, "text": "a"}\n{"id": 2, "text": "b"}\n'
-    result = run(["embed-multi", "items", "-", "--format", "nl", "-m", "et"], input=data)
+    result = invoke(["embed-multi", "items", "-", "--format", "nl", "-m", "et"], input=data)
     assert result.exit_code == 0
     assert sorted(stored(default_db)) == ["1", "2"]
-    result = run(["embed-multi", "items2", "-", "--format", "csv", "-m", "et"], input="x\ty\n")
+    result = invoke(["embed-multi", "items2", "-", "--format", "csv", "-m", "et"], input="x\ty\n")
     assert result.exit_code == 1
     assert (
         result.stderr
@@ -293,7 +288,7 @@ def test_embed_multi_explicit_format(default_db, text_model):
 def test_embed_multi_prefix_prepend_batch_size(tmp_path, default_db, text_model):
     path = tmp_path / "data.csv"
     path.write_text("id,text\n" + "".join(f"{i},{'a' * i}\n" for i in range(1, 6)))
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "items",
@@ -318,18 +313,18 @@ def test_embed_multi_prefix_prepend_batch_size(tmp_path, default_db, text_model)
 def test_embed_multi_skips_unchanged(tmp_path, default_db, text_model):
     path = tmp_path / "data.csv"
     path.write_text(CSV)
-    run(["embed-multi", "items", str(path), "-m", "et"])
-    run(["embed-multi", "items", str(path)])
+    invoke(["embed-multi", "items", str(path), "-m", "et"])
+    invoke(["embed-multi", "items", str(path)])
     assert text_model.calls == 1
     path.write_text(CSV.replace("dd", "ddd"))
-    run(["embed-multi", "items", str(path)])
+    invoke(["embed-multi", "items", str(path)])
     assert text_model.batches[1] == ["cc ddd"]
 
 
 def test_embed_multi_ragged_csv_stores_nothing(tmp_path, default_db, text_model):
     path = tmp_path / "data.csv"
     path.write_text("id,content\none,a\ntwo,b,extra\nthree,c\n")
-    result = run(["embed-multi", "items", str(path), "-m", "et"])
+    result = invoke(["embed-multi", "items", str(path), "-m", "et"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Line 3: expected 2 columns, found 3\n"
     assert text_model.calls == 0
@@ -352,7 +347,7 @@ def test_embed_multi_ragged_csv_stores_nothing(tmp_path, default_db, text_model)
     ],
 )
 def test_embed_multi_invalid_json_stores_nothing(default_db, text_model, data, message):
-    result = run(["embed-multi", "items", "-", "-m", "et"], input=data)
+    result = invoke(["embed-multi", "items", "-", "-m", "et"], input=data)
     assert result.exit_code == 1
     assert result.stderr == message
     assert text_model.calls == 0
@@ -365,7 +360,7 @@ def test_embed_multi_sql_same_database(tmp_path, text_model):
         [{"id": 1, "title": "aa", "content": "bb"}, {"id": 2, "title": "cc", "content": None}],
         pk="id",
     )
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "docs",
@@ -388,7 +383,7 @@ def test_embed_multi_sql_with_attach(tmp_path, text_model):
         [{"id": "x", "title": "a", "content": "d"}], pk="id"
     )
     target = tmp_path / "embeddings.db"
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "docs",
@@ -409,7 +404,7 @@ def test_embed_multi_sql_with_attach(tmp_path, text_model):
 
 
 def test_embed_multi_sql_error(tmp_path, text_model):
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "docs",
@@ -437,7 +432,7 @@ def docs(tmp_path):
 
 
 def test_embed_multi_files(docs, default_db, text_model):
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "documentation",
@@ -462,7 +457,7 @@ def test_embed_multi_files(docs, default_db, text_model):
 
 def test_embed_multi_files_encodings(docs, default_db, text_model):
     (docs / "utf16.md").write_text("dad", encoding="utf-16")
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "documentation",
@@ -485,7 +480,7 @@ def test_embed_multi_files_encodings(docs, default_db, text_model):
 
 
 def test_embed_multi_files_undecodable_reported_and_run_continues(docs, default_db, text_model):
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "documentation",
@@ -513,7 +508,7 @@ def test_embed_multi_files_unreadable_reported(docs, default_db, text_model, mon
         return original(self)
 
     monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
-    result = run(["embed-multi", "documentation", "-m", "et", "--files", str(docs), "**/*.md"])
+    result = invoke(["embed-multi", "documentation", "-m", "et", "--files", str(docs), "**/*.md"])
     assert result.exit_code == 0
     assert result.stderr == f"Could not read {unreadable}: Permission denied\n"
     assert sorted(stored(default_db)) == ["embeddings/cli.md", "latin.md"]
@@ -524,7 +519,7 @@ def test_embed_multi_files_binary(tmp_path, default_db, binary_model):
     photos.mkdir()
     (photos / "a.jpeg").write_bytes(b"\xff\xd8")
     (photos / "b.jpeg").write_bytes(b"\x01")
-    result = run(
+    result = invoke(
         [
             "embed-multi",
             "photos",
@@ -572,14 +567,14 @@ def test_embed_multi_files_binary(tmp_path, default_db, binary_model):
     ],
 )
 def test_embed_multi_errors(text_model, args, message):
-    result = run(args, input=CSV)
+    result = invoke(args, input=CSV)
     assert result.exit_code == 1
     assert result.stderr.startswith(message)
     assert text_model.calls == 0
 
 
 def test_embed_multi_unknown_encoding(docs, text_model):
-    result = run(
+    result = invoke(
         ["embed-multi", "d", "-m", "et", "--files", str(docs), "*.md", "--encoding", "nope-enc"]
     )
     assert result.exit_code == 1
@@ -604,7 +599,7 @@ def phrases(default_db, text_model):
 
 
 def test_similar_output(phrases, text_model):
-    result = run(["similar", "phrases", "-c", "abcd"])
+    result = invoke(["similar", "phrases", "-c", "abcd"])
     assert result.exit_code == 0
     assert text_model.items == ["abcd"]
     # hound = [1,0,0,1], cat = [2,0,1,0], bird = [0,0,0,1]; query = [1,1,1,1]
@@ -623,7 +618,7 @@ def test_similar_output(phrases, text_model):
 
 
 def test_similar_by_id_and_number(phrases):
-    result = run(["similar", "phrases", "hound", "-n", "1"])
+    result = invoke(["similar", "phrases", "hound", "-n", "1"])
     assert (
         result.stdout
         == json.dumps(
@@ -636,14 +631,14 @@ def test_similar_by_id_and_number(phrases):
 def test_similar_input_file_and_stdin(phrases, tmp_path):
     path = tmp_path / "q.txt"
     path.write_text("[0, 0, 0, 1]")
-    first = run(["similar", "phrases", "-i", str(path), "-n", "1"]).stdout
+    first = invoke(["similar", "phrases", "-i", str(path), "-n", "1"]).stdout
     assert json.loads(first)["id"] == "bird"
-    assert run(["similar", "phrases", "-i", "-", "-n", "1"], input="[0, 0, 0, 1]").stdout == first
-    assert run(["similar", "phrases", "-n", "1"], input="[0, 0, 0, 1]").stdout == first
+    assert invoke(["similar", "phrases", "-i", "-", "-n", "1"], input="[0, 0, 0, 1]").stdout == first
+    assert invoke(["similar", "phrases", "-n", "1"], input="[0, 0, 0, 1]").stdout == first
 
 
 def test_similar_plain(phrases):
-    result = run(["similar", "phrases", "-c", "[0, 0, 0, 1]", "-p", "-n", "2"])
+    result = invoke(["similar", "phrases", "-c", "[0, 0, 0, 1]", "-p", "-n", "2"])
     assert result.stdout == (
         f"bird (1.0)\n    [0, 0, 0, 1]\nhound ({1 / 2**0.5})\n    my happy hound\n"
     )
@@ -652,14 +647,14 @@ def test_similar_plain(phrases):
 def test_similar_binary(tmp_path, default_db, binary_model):
     coll = llm.Collection("photos", str(default_db), model_id="embed-binary")
     coll.embed_multi([("a", b"\x01\x02"), ("b", b"\xff" * 10)])
-    result = run(["similar", "photos", "--binary", "-i", "-", "-n", "1"], input=b"\xff" * 10)
+    result = invoke(["similar", "photos", "--binary", "-i", "-", "-n", "1"], input=b"\xff" * 10)
     assert json.loads(result.stdout) == {"id": "b", "score": 1.0, "content": None, "metadata": None}
 
 
 def test_similar_custom_database(tmp_path, text_model):
     path = tmp_path / "my.db"
     llm.Collection("c", str(path), model_id="embed-text").embed("one", "abc")
-    result = run(["similar", "c", "-c", "abc", "-d", str(path)])
+    result = invoke(["similar", "c", "-c", "abc", "-d", str(path)])
     assert json.loads(result.stdout)["id"] == "one"
 
 
@@ -679,14 +674,14 @@ def test_similar_custom_database(tmp_path, text_model):
     ],
 )
 def test_similar_errors(phrases, args, message):
-    result = run(args)
+    result = invoke(args)
     assert result.exit_code == 1
     assert result.stderr == message
 
 
 def test_similar_missing_database_is_not_created(tmp_path, text_model):
     path = tmp_path / "none.db"
-    result = run(["similar", "c", "-c", "x", "-d", str(path)])
+    result = invoke(["similar", "c", "-c", "x", "-d", str(path)])
     assert result.stderr == "Error: Collection does not exist: c\n"
     assert not path.exists()
 
@@ -695,58 +690,58 @@ def test_similar_missing_database_is_not_created(tmp_path, text_model):
 
 
 def test_embed_models_list(models):
-    result = run(["embed-models"])
+    result = invoke(["embed-models"])
     lines = result.stdout.splitlines()
     assert "TextEmbedding: embed-text (aliases: et, text-alias)" in lines
     assert "BinaryEmbedding: embed-binary" in lines
-    assert run(["embed-models", "list"]).stdout == result.stdout
+    assert invoke(["embed-models", "list"]).stdout == result.stdout
 
 
 def test_embed_models_list_query(models):
-    assert run(["embed-models", "-q", "binary"]).stdout == (
+    assert invoke(["embed-models", "-q", "binary"]).stdout == (
         "BinaryEmbedding: embed-binary\nBinaryOnlyEmbedding: embed-binary-only\n"
     )
-    assert run(["embed-models", "list", "-q", "binary", "-q", "only"]).stdout == (
+    assert invoke(["embed-models", "list", "-q", "binary", "-q", "only"]).stdout == (
         "BinaryOnlyEmbedding: embed-binary-only\n"
     )
-    assert run(["embed-models", "-q", "text-alias"]).stdout == (
+    assert invoke(["embed-models", "-q", "text-alias"]).stdout == (
         "TextEmbedding: embed-text (aliases: et, text-alias)\n"
     )
 
 
 def test_embed_models_default(user_path, models):
-    assert run(["embed-models", "default"]).stdout == "<No default embedding model set>\n"
-    assert run(["embed-models", "default", "et"]).exit_code == 0
+    assert invoke(["embed-models", "default"]).stdout == "<No default embedding model set>\n"
+    assert invoke(["embed-models", "default", "et"]).exit_code == 0
     assert (user_path / "default_embedding_model.txt").read_text() == "et"
     assert llm.get_default_embedding_model() == "et"
-    assert run(["embed-models", "default"]).stdout == "et\n"
-    assert run(["embed-models", "default", "--remove-default"]).exit_code == 0
+    assert invoke(["embed-models", "default"]).stdout == "et\n"
+    assert invoke(["embed-models", "default", "--remove-default"]).exit_code == 0
     assert llm.get_default_embedding_model() is None
-    result = run(["embed-models", "default", "nope"])
+    result = invoke(["embed-models", "default", "nope"])
     assert (result.exit_code, result.stderr) == (1, "Error: Unknown embedding model: nope\n")
 
 
 def test_embedding_alias_from_aliases_json(models):
     llm.set_alias("oai", "embed-text")
-    assert run(["embed", "-c", "a", "-m", "oai"]).stdout == "[1.0, 0.0, 0.0, 0.0]\n"
+    assert invoke(["embed", "-c", "a", "-m", "oai"]).stdout == "[1.0, 0.0, 0.0, 0.0]\n"
 
 
 # -- llm collections ---------------------------------------------------------------------
 
 
 def test_collections_path(user_path):
-    assert run(["collections", "path"]).stdout == f"{user_path / 'embeddings.db'}\n"
+    assert invoke(["collections", "path"]).stdout == f"{user_path / 'embeddings.db'}\n"
 
 
 def test_collections_list(phrases, text_model):
     llm.Collection("empty", str(phrases), model_id="embed-text")
     llm.Collection("one", str(phrases), model_id="embed-text").embed("x", "a")
-    assert run(["collections"]).stdout == (
+    assert invoke(["collections"]).stdout == (
         "empty: embed-text\n  0 embeddings\n"
         "one: embed-text\n  1 embedding\n"
         "phrases: embed-text\n  3 embeddings\n"
     )
-    assert json.loads(run(["collections", "list", "--json"]).stdout) == [
+    assert json.loads(invoke(["collections", "list", "--json"]).stdout) == [
         {"name": "empty", "model": "embed-text", "num_embeddings": 0},
         {"name": "one", "model": "embed-text", "num_embeddings": 1},
         {"name": "phrases", "model": "embed-text", "num_embeddings": 3},
@@ -754,9 +749,9 @@ def test_collections_list(phrases, text_model):
 
 
 def test_collections_list_no_database(tmp_path, user_path):
-    assert run(["collections", "list"]).stdout == ""
-    assert run(["collections", "list", "--json"]).stdout == "[]\n"
-    assert run(["collections", "list", "-d", str(tmp_path / "x.db")]).stdout == ""
+    assert invoke(["collections", "list"]).stdout == ""
+    assert invoke(["collections", "list", "--json"]).stdout == "[]\n"
+    assert invoke(["collections", "list", "-d", str(tmp_path / "x.db")]).stdout == ""
     assert not (user_path / "embeddings.db").exists()
     assert not (tmp_path / "x.db").exists()
 
@@ -764,22 +759,22 @@ def test_collections_list_no_database(tmp_path, user_path):
 def test_collections_list_custom_database(tmp_path, text_model):
     path = tmp_path / "my.db"
     llm.Collection("c", str(path), model_id="embed-text").embed("x", "a")
-    assert run(["collections", "list", "-d", str(path)]).stdout == "c: embed-text\n  1 embedding\n"
+    assert invoke(["collections", "list", "-d", str(path)]).stdout == "c: embed-text\n  1 embedding\n"
 
 
 def test_collections_delete(phrases, text_model):
     llm.Collection("other", str(phrases), model_id="embed-text").embed("x", "a")
-    result = run(["collections", "delete", "phrases"])
+    result = invoke(["collections", "delete", "phrases"])
     assert (result.exit_code, result.output) == (0, "")
     assert [(r["collection"], r["id"]) for r in rows(phrases)] == [("other", "x")]
-    result = run(["collections", "delete", "phrases"])
+    result = invoke(["collections", "delete", "phrases"])
     assert (result.exit_code, result.stderr) == (1, "Error: Collection does not exist: phrases\n")
 
 
 def test_collections_delete_custom_database(tmp_path, text_model):
     path = tmp_path / "my.db"
     llm.Collection("c", str(path), model_id="embed-text").embed("x", "a")
-    assert run(["collections", "delete", "c", "-d", str(path)]).exit_code == 0
+    assert invoke(["collections", "delete", "c", "-d", str(path)]).exit_code == 0
     assert rows(path) == []
 
 
@@ -837,25 +832,25 @@ def test_collections_delete_custom_database(tmp_path, text_model):
     ],
 )
 def test_help_options(command, options):
-    output = run(command + ["--help"]).stdout
+    output = invoke(command + ["--help"]).stdout
     for option in options:
         assert f"\n  {option} " in output or f"\n  {option}\n" in output, option
 
 
 def test_help_usage_lines():
-    assert run(["embed", "--help"]).stdout.startswith(
-        "Usage: cli embed [OPTIONS] [COLLECTION] [ID]\n\n  Embed text and store or return the result\n"
+    assert invoke(["embed", "--help"]).stdout.startswith(
+        "Usage: llm embed [OPTIONS] [COLLECTION] [ID]\n\n  Embed text and store or return the result\n"
     )
     assert (
-        "Usage: cli embed-multi [OPTIONS] COLLECTION [INPUT_PATH]"
-        in run(["embed-multi", "--help"]).stdout
+        "Usage: llm embed-multi [OPTIONS] COLLECTION [INPUT_PATH]"
+        in invoke(["embed-multi", "--help"]).stdout
     )
-    assert "Usage: cli similar [OPTIONS] COLLECTION [ID]" in run(["similar", "--help"]).stdout
-    output = run(["collections", "--help"]).stdout
+    assert "Usage: llm similar [OPTIONS] COLLECTION [ID]" in invoke(["similar", "--help"]).stdout
+    output = invoke(["collections", "--help"]).stdout
     assert "  list*   View a list of collections\n" in output
     assert "  delete  Delete the specified collection\n" in output
     assert "  path    Output the path to the embeddings database\n" in output
-    output = run(["embed-models", "--help"]).stdout
+    output = invoke(["embed-models", "--help"]).stdout
     assert "  list*    List available embedding models\n" in output
     assert "  default  Show or set the default embedding model\n" in output
 
@@ -865,29 +860,29 @@ def test_embed_multi_progress_bar_only_on_a_terminal(tmp_path, text_model, monke
 
     path = tmp_path / "data.csv"
     path.write_text(CSV)
-    result = run(["embed-multi", "items", str(path), "-m", "et", "-d", str(tmp_path / "a.db")])
+    result = invoke(["embed-multi", "items", str(path), "-m", "et", "-d", str(tmp_path / "a.db")])
     assert result.stderr == ""
     monkeypatch.setattr(embeddings, "_show_progress", lambda: True)
-    result = run(["embed-multi", "items", str(path), "-m", "et", "-d", str(tmp_path / "b.db")])
+    result = invoke(["embed-multi", "items", str(path), "-m", "et", "-d", str(tmp_path / "b.db")])
     assert result.exit_code == 0
     assert "Embedding" in result.stderr
     assert stored(tmp_path / "b.db") == stored(tmp_path / "a.db")
 
 
 def test_similar_number_zero(phrases):
-    result = run(["similar", "phrases", "-c", "a", "-n", "0"])
+    result = invoke(["similar", "phrases", "-c", "a", "-n", "0"])
     assert (result.exit_code, result.stdout) == (0, "")
 
 
 def test_embed_input_directory_is_an_error(tmp_path, text_model):
-    result = run(["embed", "-m", "et", "-i", str(tmp_path)])
+    result = invoke(["embed", "-m", "et", "-i", str(tmp_path)])
     assert (result.exit_code, result.stderr) == (1, f"Error: {tmp_path} is a directory\n")
 
 
 def test_no_traceback_on_corrupt_database(tmp_path, text_model):
     path = tmp_path / "bad.db"
     path.write_bytes(b"this is not a database" * 100)
-    result = run(["embed", "c", "1", "-c", "a", "-m", "et", "-d", str(path)])
+    result = invoke(["embed", "c", "1", "-c", "a", "-m", "et", "-d", str(path)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: Cannot open database {path}: file is not a database")
     assert "Traceback" not in result.output
@@ -896,7 +891,7 @@ def test_no_traceback_on_corrupt_database(tmp_path, text_model):
 def test_embed_multi_non_utf8_input(tmp_path, text_model):
     path = tmp_path / "data.csv"
     path.write_bytes(b"id,content\n1,caf\xe9\n")
-    result = run(["embed-multi", "items", str(path), "-m", "et"])
+    result = invoke(["embed-multi", "items", str(path), "-m", "et"])
     assert (result.exit_code, result.stderr) == (
         1,
         f"Error: {path} is not valid UTF-8 text: line 2, byte 16\n",
@@ -911,10 +906,10 @@ def test_collection_whose_model_is_not_installed(default_db, text_model):
         [coll.id, llm.encode([1, 0]), coll.id, llm.encode([1, 1])],
     )
     coll.conn.commit()
-    result = run(["similar", "gone", "-c", "x"])
+    result = invoke(["similar", "gone", "-c", "x"])
     assert (result.exit_code, result.stderr) == (1, "Error: Unknown model: uninstalled-model\n")
     # searching by ID needs no model
-    result = run(["similar", "gone", "a"])
+    result = invoke(["similar", "gone", "a"])
     assert json.loads(result.stdout) == {
         "id": "b",
         "score": pytest.approx(2**-0.5),
@@ -928,7 +923,7 @@ def test_no_content_on_a_terminal_is_an_error_not_a_hang(phrases, monkeypatch):
 
     monkeypatch.setattr(embeddings, "_stdin_is_terminal", lambda: True)
     for args in (["embed", "-m", "et"], ["similar", "phrases"]):
-        result = run(args)
+        result = invoke(args)
         assert (result.exit_code, result.stderr) == (
             1,
             "Error: Provide content with -c/--content, -i/--input or on standard input\n",

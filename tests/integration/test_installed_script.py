@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from support.cli import logged
 
 LLM = Path(sys.executable).parent / "llm"
 
@@ -85,15 +85,6 @@ def llm_run(env, *args, input=None):
         env=env,
         timeout=60,
     )
-
-
-def logged(user_path):
-    conn = sqlite3.connect(user_path / "logs.db")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("select * from responses order by rowid")]
-    finally:
-        conn.close()
 
 
 def test_script_is_installed():

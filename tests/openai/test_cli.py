@@ -7,25 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import llm
+from support.cli import invoke
 
 if importlib.util.find_spec("llmio_cli") is None:  # pragma: no cover - llmio-cli not installed
     pytest.skip("llmio-cli is not installed", allow_module_level=True)
 DATA = Path(__file__).parent / "data"
 
 
-def run(*args, input=None):
-    # Imported here, not at collection time, so the app is built under the test's
-    # environment (isolated user dir, LLM_LOAD_PLUGINS='').
-    from llmio_cli.app import cli
-
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
-
-
 def test_models_options_matches_usage_docs():
-    result = run("models", "list", "--options")
+    result = invoke("models", "list", "--options")
     assert result.exit_code == 0
     documented = (DATA / "models-options.txt").read_text()
     # Only OpenAI models are documented (other installed plugins may list theirs first);
@@ -37,11 +29,11 @@ def test_models_options_matches_usage_docs():
 
 def test_prompt_then_continue(server):
     server.reply(["Pelican", "s!"], usage={"prompt_tokens": 5, "completion_tokens": 2})
-    result = run("-m", "4o-mini", "hi", "-s", "Be brief", "-o", "temperature", "0.5")
+    result = invoke("-m", "4o-mini", "hi", "-s", "Be brief", "-o", "temperature", "0.5")
     assert result.exit_code == 0, result.output
     assert result.output == "Pelicans!\n"
     server.reply("More pelicans")
-    result = run("-c", "more")
+    result = invoke("-c", "more")
     assert result.exit_code == 0, result.output
     assert result.output == "More pelicans\n"
     assert server.requests[1].body["model"] == "gpt-4o-mini"
@@ -51,7 +43,7 @@ def test_prompt_then_continue(server):
         {"role": "assistant", "content": "Pelicans!"},
         {"role": "user", "content": "more"},
     ]
-    logs = json.loads(run("logs", "-n", "2", "--json").output)
+    logs = json.loads(invoke("logs", "-n", "2", "--json").output)
     assert [(row["prompt"], row["response"]) for row in logs] == [
         ("hi", "Pelicans!"), ("more", "More pelicans")]
     assert (logs[0]["input_tokens"], logs[0]["output_tokens"]) == (5, 2)
@@ -61,7 +53,7 @@ def test_prompt_then_continue(server):
 
 def test_completion_model_from_cli(server):
     server.reply(["Reasons:", " many"])
-    result = run("-m", "3.5-instruct", "Reasons to tame a wild beaver:", "-o", "logprobs", "3")
+    result = invoke("-m", "3.5-instruct", "Reasons to tame a wild beaver:", "-o", "logprobs", "3")
     assert result.exit_code == 0, result.output
     assert result.output == "Reasons: many\n"
     assert server.requests[0].path == "/v1/completions"
@@ -69,21 +61,21 @@ def test_completion_model_from_cli(server):
 
 
 def test_no_stream_flag(server):
-    run("-m", "4o", "hi", "--no-stream")
+    invoke("-m", "4o", "hi", "--no-stream")
     assert server.requests[0].body["stream"] is False
 
 
 def test_429_is_one_error_line_and_exit_1(server):
     server.reply_error(429, "Rate limit reached for gpt-4o-mini in organization org-abc.",
                        type="requests")
-    result = run("-m", "4o-mini", "hi")
+    result = invoke("-m", "4o-mini", "hi")
     assert result.exit_code == 1
     assert result.output == (
         "Error: 429 Rate limit reached for gpt-4o-mini in organization org-abc.\n")
 
 
 def test_invalid_option_from_cli(server):
-    result = run("-m", "4o-mini", "hi", "-o", "temperature", "7")
+    result = invoke("-m", "4o-mini", "hi", "-o", "temperature", "7")
     assert result.exit_code == 1
     assert "temperature" in result.output
     assert server.requests == []
@@ -91,7 +83,7 @@ def test_invalid_option_from_cli(server):
 
 def test_embed_from_cli(server):
     server.reply_embeddings([[0.25, 0.5]])
-    result = run("embed", "-m", "3-small", "-c", "hi")
+    result = invoke("embed", "-m", "3-small", "-c", "hi")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == [0.25, 0.5]
     assert server.requests[0].body["input"] == ["hi"]
@@ -104,8 +96,8 @@ def test_extra_model_from_cli(server, write_extra_models):
   api_base: "{server.url}"
   aliases: [loc]
 """)
-    assert "OpenAI Chat: local (aliases: loc)" in run("models").output
-    result = run("-m", "loc", "hello")
+    assert "OpenAI Chat: local (aliases: loc)" in invoke("models").output
+    result = invoke("-m", "loc", "hello")
     assert result.output == "ok\n"
     assert server.requests[0].body["model"] == "smol"
     assert server.requests[0].header("Authorization") is None
@@ -113,17 +105,17 @@ def test_extra_model_from_cli(server, write_extra_models):
 
 def test_malformed_extra_models_yaml(write_extra_models):
     path = write_extra_models("- model_id: [broken\n")
-    result = run("models")
+    result = invoke("models")
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: Invalid YAML in {path}")
     # Commands that do not need the models are unaffected.
-    assert run("keys", "path").exit_code == 0
-    assert run("--help").exit_code == 0
-    assert run("embed-models").exit_code == 0
+    assert invoke("keys", "path").exit_code == 0
+    assert invoke("--help").exit_code == 0
+    assert invoke("embed-models").exit_code == 0
 
 
 def test_openai_models_command(server):
-    result = run("openai", "models")
+    result = invoke("openai", "models")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "id                      owned_by  created",
@@ -137,7 +129,7 @@ def test_openai_models_command(server):
 
 
 def test_openai_models_json_and_key(server):
-    result = run("openai", "models", "--json", "--key", "sk-flag")
+    result = invoke("openai", "models", "--json", "--key", "sk-flag")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert [m["id"] for m in data] == ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small"]
@@ -149,7 +141,7 @@ def test_openai_models_json_and_key(server):
 
 def test_openai_models_without_key(server, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
-    result = run("openai", "models")
+    result = invoke("openai", "models")
     assert result.exit_code == 1
     assert "llm keys set openai" in result.output
     assert server.requests == []
@@ -157,15 +149,15 @@ def test_openai_models_without_key(server, monkeypatch):
 
 def test_openai_models_error(server):
     server.reply_error(401, "Incorrect API key provided")
-    result = run("openai", "models")
+    result = invoke("openai", "models")
     assert result.exit_code == 1
     assert result.output == "Error: 401 Incorrect API key provided\n"
 
 
 def test_openai_models_help():
-    result = run("openai", "models", "--help")
+    result = invoke("openai", "models", "--help")
     assert result.output == (
-        "Usage: cli openai models [OPTIONS]\n\n"
+        "Usage: llm openai models [OPTIONS]\n\n"
         "  List models available to you from the OpenAI API\n\n"
         "Options:\n"
         "  --json      Output as JSON\n"
@@ -175,8 +167,8 @@ def test_openai_models_help():
 
 
 def test_key_never_in_logs(server):
-    run("-m", "4o-mini", "hi", "--key", "sk-very-secret-key")
+    invoke("-m", "4o-mini", "hi", "--key", "sk-very-secret-key")
     assert server.requests[0].header("Authorization") == "Bearer sk-very-secret-key"
-    logs = run("logs", "--json").output
+    logs = invoke("logs", "--json").output
     assert "sk-very-secret-key" not in logs
     assert "sk-very-secret-key" not in llm.logs_db_path().read_bytes().decode("latin-1")

@@ -6,12 +6,7 @@ import sys
 import textwrap
 
 import pytest
-from click.testing import CliRunner
-from llmio_cli.app import cli
-
-
-def run(*args, **kwargs):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+from support.cli import invoke
 
 
 def write(directory, name, text):
@@ -29,7 +24,7 @@ def test_list_matches_documented_format(templates_dir):
     )
     write(templates_dir, "glados", "system: You are GlaDOS\nprompt: 'Summarize this: $input'\n")
     for args in (["templates"], ["templates", "list"]):
-        result = run(*args)
+        result = invoke(*args)
         assert result.exit_code == 0
         assert result.output == (
             "cmd    : system: reply with macos terminal commands only, no extra information\n"
@@ -41,7 +36,7 @@ def test_list_sorted_newlines_flattened_and_empty_prompt(templates_dir):
     write(templates_dir, "zeta", "prompt: |\n  line one\n  line two $input\n")
     write(templates_dir, "alpha", "model: mock\n")
     write(templates_dir, "plain", "Just a plain prompt\n")
-    result = run("templates")
+    result = invoke("templates")
     assert result.exit_code == 0
     assert result.output == (
         "alpha : \nplain : Just a plain prompt\nzeta  : line one line two $input\n"
@@ -49,7 +44,7 @@ def test_list_sorted_newlines_flattened_and_empty_prompt(templates_dir):
 
 
 def test_list_empty_directory():
-    result = run("templates", "list")
+    result = invoke("templates", "list")
     assert result.exit_code == 0
     assert result.output == ""
 
@@ -58,7 +53,7 @@ def test_list_reports_broken_file_and_continues(templates_dir):
     write(templates_dir, "good", "system: fine\n")
     write(templates_dir, "bad", "prompt: [\n")
     write(templates_dir, "typo", "sytem: x\n")
-    result = CliRunner().invoke(cli, ["templates"])
+    result = invoke("templates")
     assert result.exit_code == 0
     assert result.stdout == "good : system: fine\n"
     lines = result.stderr.splitlines()
@@ -68,7 +63,7 @@ def test_list_reports_broken_file_and_continues(templates_dir):
 
 
 def test_help_lists_subcommands():
-    result = run("templates", "--help")
+    result = invoke("templates", "--help")
     assert result.exit_code == 0
     assert "Manage stored prompt templates" in result.output
     for line in (
@@ -85,7 +80,7 @@ def test_help_lists_subcommands():
 
 
 def test_path(user_path):
-    result = run("templates", "path")
+    result = invoke("templates", "path")
     assert result.exit_code == 0
     assert result.output == f"{user_path / 'templates'}\n"
     assert (user_path / "templates").is_dir()
@@ -104,7 +99,7 @@ def test_show(templates_dir):
           voice: GlaDOS
         """,
     )
-    result = run("templates", "show", "voice")
+    result = invoke("templates", "show", "voice")
     assert result.exit_code == 0
     assert result.output == (
         "system: Summarize this text in the voice of $voice\ndefaults:\n    voice: GlaDOS\n"
@@ -122,7 +117,7 @@ def test_show_multiline_prompt(templates_dir):
             It should be based on cuisine from this country: $country
         """,
     )
-    result = run("templates", "show", "recipe")
+    result = invoke("templates", "show", "recipe")
     assert result.output == (
         "prompt: |\n"
         "    Suggest a recipe using ingredients: $ingredients\n"
@@ -132,21 +127,21 @@ def test_show_multiline_prompt(templates_dir):
 
 
 def test_show_unknown():
-    result = run("templates", "show", "missing")
+    result = invoke("templates", "show", "missing")
     assert result.exit_code == 1
     assert result.output == "Error: Unknown template: missing\n"
 
 
 def test_show_broken(templates_dir):
     write(templates_dir, "typo", "sytem: x\n")
-    result = run("templates", "show", "typo")
+    result = invoke("templates", "show", "typo")
     assert result.exit_code == 1
     assert result.output == "Error: Invalid template 'typo': unknown key 'sytem'\n"
 
 
 def test_show_hostile_name(user_path):
     (user_path / "secret.yaml").write_text("prompt: secret\n")
-    result = run("templates", "show", "../secret")
+    result = invoke("templates", "show", "../secret")
     assert result.exit_code == 1
     assert "secret\n" not in result.output.split("Error:")[0]
     assert result.output.startswith("Error: Invalid template name '../secret'")
@@ -192,19 +187,19 @@ def editor(tmp_path, monkeypatch):
 
 def test_edit_creates_file_and_opens_editor(editor, templates_dir):
     editor.will_write("prompt: |\n    Suggest a recipe using ingredients: $ingredients\n")
-    result = run("templates", "edit", "recipe")
+    result = invoke("templates", "edit", "recipe")
     assert result.exit_code == 0, result.output
     path = templates_dir / "recipe.yaml"
     # the editor was handed the new file, pre-filled with a starter template
     assert editor.log == f"{path}\nprompt: \n\n---\n"
     assert path.read_text() == "prompt: |\n    Suggest a recipe using ingredients: $ingredients\n"
-    assert run("templates").output == "recipe : Suggest a recipe using ingredients: $ingredients\n"
+    assert invoke("templates").output == "recipe : Suggest a recipe using ingredients: $ingredients\n"
 
 
 def test_edit_existing_file(editor, templates_dir):
     write(templates_dir, "summarize", "system: Summarize this\n")
     editor.will_write("system: Summarize this in French\n")
-    result = run("templates", "edit", "summarize")
+    result = invoke("templates", "edit", "summarize")
     assert result.exit_code == 0
     assert editor.log == f"{templates_dir / 'summarize.yaml'}\nsystem: Summarize this\n\n---\n"
     assert (templates_dir / "summarize.yaml").read_text() == "system: Summarize this in French\n"
@@ -212,7 +207,7 @@ def test_edit_existing_file(editor, templates_dir):
 
 def test_edit_leaving_invalid_yaml_is_reported(editor, templates_dir):
     editor.will_write("prompt: [oops\n")
-    result = run("templates", "edit", "broken")
+    result = invoke("templates", "edit", "broken")
     assert result.exit_code == 1
     assert result.output.startswith("Error: Invalid YAML in template 'broken' at line 2")
     assert result.output.endswith(
@@ -223,14 +218,14 @@ def test_edit_leaving_invalid_yaml_is_reported(editor, templates_dir):
 
 def test_edit_unknown_key_is_reported(editor, templates_dir):
     editor.will_write("promt: typo\n")
-    result = run("templates", "edit", "typo")
+    result = invoke("templates", "edit", "typo")
     assert result.exit_code == 1
     assert result.output.startswith("Error: Invalid template 'typo': unknown key 'promt'")
 
 
 def test_edit_failing_editor_removes_new_untouched_file(editor, templates_dir, monkeypatch):
     monkeypatch.setenv("FAKE_EDITOR_EXIT", "3")
-    result = run("templates", "edit", "never")
+    result = invoke("templates", "edit", "never")
     assert result.exit_code == 1
     assert "Editing failed" in result.output
     assert not (templates_dir / "never.yaml").exists()
@@ -238,7 +233,7 @@ def test_edit_failing_editor_removes_new_untouched_file(editor, templates_dir, m
 
 @pytest.mark.parametrize("name", ["../evil", "a/b", ".hidden", "C:x"])
 def test_edit_hostile_name(editor, name, user_path):
-    result = run("templates", "edit", name)
+    result = invoke("templates", "edit", name)
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: Invalid template name '{name}'")
     assert editor.log == ""
@@ -249,13 +244,13 @@ def test_edit_hostile_name(editor, name, user_path):
 
 
 def test_loaders_none():
-    result = run("templates", "loaders")
+    result = invoke("templates", "loaders")
     assert result.exit_code == 0
     assert result.output == "No template loaders found\n"
 
 
 def test_loaders_lists_plugin_loaders(loader_plugin):
-    result = run("templates", "loaders")
+    result = invoke("templates", "loaders")
     assert result.exit_code == 0
     assert result.output == (
         "fx:\n"

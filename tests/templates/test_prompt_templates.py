@@ -16,8 +16,7 @@ from pathlib import Path
 
 import llm
 import pytest
-from click.testing import CliRunner
-from llmio_cli.app import cli
+from support.cli import invoke
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 
@@ -26,10 +25,6 @@ TESTS_DIR = Path(__file__).resolve().parents[1]
 def models(fixtures):
     llm.set_default_model("mock")
     return fixtures
-
-
-def llm_(*args, input=None):
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
 
 def write(directory, name, text):
@@ -50,42 +45,42 @@ def echoed(result):
 
 
 def test_save_prompt_with_input_then_use_it(models, templates_dir):
-    result = llm_("Summarize this: $input", "--save", "summarize")
+    result = invoke("Summarize this: $input", "--save", "summarize")
     assert result.exit_code == 0
     assert result.output == ""
     assert models.mock.history == []  # --save stores, it does not run the prompt
     assert (templates_dir / "summarize.yaml").read_text() == "prompt: 'Summarize this: $input'\n"
 
     # curl -s https://example.com/ | llm -t summarize
-    result = llm_("-t", "summarize", input="<h1>Example Domain</h1>")
+    result = invoke("-t", "summarize", input="<h1>Example Domain</h1>")
     assert result.exit_code == 0
     assert result.output == "mock: Summarize this: <h1>Example Domain</h1>\n"
     assert sent(models) == [("Summarize this: <h1>Example Domain</h1>", None)]
 
 
 def test_save_system_prompt(models, templates_dir):
-    result = llm_("--system", "Summarize this", "--save", "summarize")
+    result = invoke("--system", "Summarize this", "--save", "summarize")
     assert result.exit_code == 0
     assert (templates_dir / "summarize.yaml").read_text() == "system: Summarize this\n"
-    result = llm_("-t", "summarize", input="Some long text")
+    result = invoke("-t", "summarize", input="Some long text")
     assert result.output == "mock: Some long text\n"
     assert sent(models) == [("Some long text", "Summarize this")]
 
 
 def test_save_with_model_then_override_with_m(models, templates_dir):
-    result = llm_("--system", "Summarize this", "--model", "gpt-4", "--save", "summarize")
+    result = invoke("--system", "Summarize this", "--model", "gpt-4", "--save", "summarize")
     assert result.exit_code == 0
     assert (templates_dir / "summarize.yaml").read_text() == (
         "system: Summarize this\nmodel: gpt-4\n"
     )
     # curl -s https://llm.datasette.io/en/latest/ | llm -t summarize -m gpt-3.5-turbo-16k
-    result = llm_("-t", "summarize", "-m", "echo-json", input="Docs page")
+    result = invoke("-t", "summarize", "-m", "echo-json", input="Docs page")
     body = echoed(result)
     assert (body["prompt"], body["system"]) == ("Docs page", "Summarize this")
 
 
 def test_save_default_parameters(models, templates_dir):
-    result = llm_(
+    result = invoke(
         "--system",
         "Summarize this text in the voice of $voice",
         "--model",
@@ -103,19 +98,19 @@ def test_save_default_parameters(models, templates_dir):
         "defaults:\n"
         "    voice: GlaDOS\n"
     )
-    result = llm_("-t", "summarize", "-m", "mock", input="TEXT")
+    result = invoke("-t", "summarize", "-m", "mock", input="TEXT")
     assert result.output == "mock: TEXT\n"
     assert sent(models) == [("TEXT", "Summarize this text in the voice of GlaDOS")]
 
 
 def test_save_extract(models, templates_dir):
-    result = llm_("--system", "write a Python function", "--extract", "--save", "python-function")
+    result = invoke("--system", "write a Python function", "--extract", "--save", "python-function")
     assert result.exit_code == 0
     assert (templates_dir / "python-function.yaml").read_text() == (
         "system: write a Python function\nextract: true\n"
     )
     models.mock.enqueue(["Sure:\n```python\ndef reverse(s):\n", "    return s[::-1]\n```\nDone."])
-    result = llm_("-t", "python-function", "reverse a string")
+    result = invoke("-t", "python-function", "reverse a string")
     assert result.exit_code == 0
     assert result.output == "def reverse(s):\n    return s[::-1]\n"
     assert sent(models) == [("reverse a string", "write a Python function")]
@@ -125,11 +120,11 @@ def test_save_extract(models, templates_dir):
 
 
 def test_listing_after_save(models):
-    llm_(
+    invoke(
         "--system", "reply with macos terminal commands only, no extra information", "--save", "cmd"
     )
-    llm_("--system", "You are GlaDOS", "Summarize this: $input", "--save", "glados")
-    result = llm_("templates")
+    invoke("--system", "You are GlaDOS", "Summarize this: $input", "--save", "glados")
+    result = invoke("templates")
     assert result.output == (
         "cmd    : system: reply with macos terminal commands only, no extra information\n"
         "glados : system: You are GlaDOS prompt: Summarize this: $input\n"
@@ -141,7 +136,7 @@ def test_listing_after_save(models):
 
 def test_prompt_key(models, templates_dir):
     write(templates_dir, "summary", "prompt: 'Summarize this: $input'\n")
-    result = llm_("-t", "summary", "the input")
+    result = invoke("-t", "summary", "the input")
     assert result.output == "mock: Summarize this: the input\n"
 
 
@@ -159,7 +154,7 @@ def test_steampunk_folded(models, templates_dir):
             Text to summarize: $input
         """,
     )
-    result = llm_("-t", "steampunk", "-m", "mock", input="Simon merged an MP3 with slides.")
+    result = invoke("-t", "steampunk", "-m", "mock", input="Simon merged an MP3 with slides.")
     assert result.exit_code == 0
     assert sent(models) == [
         (
@@ -188,7 +183,7 @@ def test_steampunk_literal(models, templates_dir):
             Text to summarize: $input
         """,
     )
-    llm_("-t", "steampunk", input="TEXT")
+    invoke("-t", "steampunk", input="TEXT")
     assert sent(models) == [
         (
             (
@@ -204,7 +199,7 @@ def test_steampunk_literal(models, templates_dir):
 
 def test_system_template(models, templates_dir):
     write(templates_dir, "summarize", "system: Summarize this\n")
-    result = llm_("-t", "summarize", input="whole input")
+    result = invoke("-t", "summarize", input="whole input")
     assert result.output == "mock: whole input\n"
     assert sent(models) == [("whole input", "Summarize this")]
 
@@ -218,7 +213,7 @@ def test_system_and_prompt(models, templates_dir):
         prompt: 'Summarize this: $input'
         """,
     )
-    result = llm_("-t", "victorian", "-m", "echo-json", input="a TIL")
+    result = invoke("-t", "victorian", "-m", "echo-json", input="a TIL")
     body = echoed(result)
     assert body["prompt"] == "Summarize this: a TIL"
     assert body["system"] == "You speak like an excitable Victorian adventurer"
@@ -235,7 +230,7 @@ def test_recipe_with_params(models, templates_dir):
             It should be based on cuisine from this country: $country
         """,
     )
-    result = llm_("-t", "recipe", "-p", "ingredients", "sausages, milk", "-p", "country", "Germany")
+    result = invoke("-t", "recipe", "-p", "ingredients", "sausages, milk", "-p", "country", "Germany")
     assert result.exit_code == 0
     assert result.output.startswith("mock: Suggest a recipe using ingredients: sausages, milk\n")
     assert sent(models) == [
@@ -251,14 +246,14 @@ def test_recipe_with_params(models, templates_dir):
 
 def test_summarize_voice_param(models, templates_dir):
     write(templates_dir, "summarize", "system: Summarize this text in the voice of $voice\n")
-    result = llm_("-t", "summarize", "-p", "voice", "GlaDOS", input="iMovie TIL text")
+    result = invoke("-t", "summarize", "-p", "voice", "GlaDOS", input="iMovie TIL text")
     assert result.output == "mock: iMovie TIL text\n"
     assert sent(models) == [("iMovie TIL text", "Summarize this text in the voice of GlaDOS")]
 
 
 def test_missing_param_is_an_error(models, templates_dir):
     write(templates_dir, "summarize", "system: Summarize this text in the voice of $voice\n")
-    result = llm_("-t", "summarize", input="text")
+    result = invoke("-t", "summarize", input="text")
     assert result.exit_code == 1
     assert result.output == "Error: Missing template parameter: voice\n"
     assert models.mock.history == []
@@ -274,8 +269,8 @@ def test_defaults_and_override(models, templates_dir):
           voice: GlaDOS
         """,
     )
-    llm_("-t", "summarize", input="T1")
-    llm_("-t", "summarize", "-p", "voice", "Yoda", input="T2")
+    invoke("-t", "summarize", input="T1")
+    invoke("-t", "summarize", "-p", "voice", "Yoda", input="T2")
     assert sent(models) == [
         ("T1", "Summarize this text in the voice of GlaDOS"),
         ("T2", "Summarize this text in the voice of Yoda"),
@@ -285,14 +280,14 @@ def test_defaults_and_override(models, templates_dir):
 def test_extract_true_in_yaml(models, templates_dir):
     write(templates_dir, "code", "system: write code\nextract: true\n")
     models.mock.enqueue(["text\n```\nfirst\n```\nmore\n```\nsecond\n```\n"])
-    result = llm_("-t", "code", "hello")
+    result = invoke("-t", "code", "hello")
     assert result.output == "first\n"
 
 
 def test_extract_last_in_yaml(models, templates_dir):
     write(templates_dir, "code", "system: write code\nextract_last: true\n")
     models.mock.enqueue(["text\n```\nfirst\n```\nmore\n```\nsecond\n```\n"])
-    result = llm_("-t", "code", "hello")
+    result = invoke("-t", "code", "hello")
     assert result.output == "second\n"
 
 
@@ -305,7 +300,7 @@ def test_roast_template_model(models, templates_dir):
         system: roast the user at every possible opportunity, be succinct
         """,
     )
-    body = echoed(llm_("-t", "roast", "How are you today?"))
+    body = echoed(invoke("-t", "roast", "How are you today?"))
     assert body["prompt"] == "How are you today?"
     assert body["system"] == "roast the user at every possible opportunity, be succinct"
     assert models.mock.history == []
@@ -320,7 +315,7 @@ def test_roast_as_documented_with_m_override(models, templates_dir):
         system: roast the user at every possible opportunity, be succinct
         """,
     )
-    result = llm_("-t", "roast", "-m", "mock", "How are you today?")
+    result = invoke("-t", "roast", "-m", "mock", "How are you today?")
     assert result.output == "mock: How are you today?\n"
     assert sent(models) == [
         ("How are you today?", "roast the user at every possible opportunity, be succinct")
@@ -332,15 +327,15 @@ def test_roast_as_documented_with_m_override(models, templates_dir):
 
 def test_command_line_system_wins(models, templates_dir):
     write(templates_dir, "t", "system: template system\nprompt: 'P: $input'\n")
-    llm_("-t", "t", "-s", "command line system", "x")
+    invoke("-t", "t", "-s", "command line system", "x")
     assert sent(models) == [("P: x", "command line system")]
 
 
 def test_template_options_and_command_line_override(models, templates_dir):
     write(templates_dir, "t", "model: echo-json\noptions:\n  temperature: 0.5\n  max_tokens: 10\n")
-    body = echoed(llm_("-t", "t", "hi"))
+    body = echoed(invoke("-t", "t", "hi"))
     assert body["options"] == {"temperature": 0.5, "max_tokens": 10}
-    body = echoed(llm_("-t", "t", "-o", "temperature", "1.5", "hi"))
+    body = echoed(invoke("-t", "t", "-o", "temperature", "1.5", "hi"))
     assert body["options"] == {"temperature": 1.5, "max_tokens": 10}
 
 
@@ -354,19 +349,19 @@ def test_template_attachments(models, templates_dir, tmp_path):
         )
     )
     write(templates_dir, "look", f"model: echo-json\nattachments:\n- {png}\n")
-    body = echoed(llm_("-t", "look", "describe"))
+    body = echoed(invoke("-t", "look", "describe"))
     assert [a["type"] for a in body["attachments"]] == ["image/png"]
 
 
 def test_input_appended_when_template_lacks_input(models, templates_dir):
     write(templates_dir, "recipe", "prompt: 'Suggest a recipe using $ingredients'\n")
-    llm_("-t", "recipe", "-p", "ingredients", "tofu", "make it vegan")
+    invoke("-t", "recipe", "-p", "ingredients", "tofu", "make it vegan")
     assert sent(models) == [("Suggest a recipe using tofu\nmake it vegan", None)]
 
 
 def test_template_without_input_ignores_stdin(models, templates_dir):
     write(templates_dir, "recipe", "prompt: 'Suggest a recipe using $ingredients'\n")
-    llm_("-t", "recipe", "-p", "ingredients", "tofu", input="PIPED TEXT")
+    invoke("-t", "recipe", "-p", "ingredients", "tofu", input="PIPED TEXT")
     assert sent(models) == [("Suggest a recipe using tofu", None)]
 
 
@@ -406,7 +401,7 @@ def test_template_without_input_does_not_wait_on_stdin(templates_dir):
 def test_template_from_path(models, tmp_path):
     path = tmp_path / "roast.yml"
     path.write_text("system: roast the user\n")
-    llm_("-t", str(path), "hello")
+    invoke("-t", str(path), "hello")
     assert sent(models) == [("hello", "roast the user")]
 
 
@@ -415,14 +410,14 @@ def test_template_from_url(models, http_server):
         200,
         b"system: Summarize this text in the voice of $voice\ndefaults:\n  voice: GlaDOS\n",
     )
-    result = llm_("-t", f"{http_server.url}/templates/summarize.yaml", input="TEXT")
+    result = invoke("-t", f"{http_server.url}/templates/summarize.yaml", input="TEXT")
     assert result.exit_code == 0
     assert sent(models) == [("TEXT", "Summarize this text in the voice of GlaDOS")]
     assert http_server.requests == ["/templates/summarize.yaml"]
 
 
 def test_template_from_url_404(models, http_server):
-    result = llm_("-t", f"{http_server.url}/nope.yaml", "hi")
+    result = invoke("-t", f"{http_server.url}/nope.yaml", "hi")
     assert result.exit_code == 1
     assert result.output == (
         f"Error: Could not fetch template {http_server.url}/nope.yaml: HTTP 404 Not Found\n"
@@ -430,13 +425,13 @@ def test_template_from_url_404(models, http_server):
 
 
 def test_template_from_loader_plugin(models, loader_plugin):
-    result = llm_("-t", "fx:greet", "-p", "who", "Simon", "hello")
+    result = invoke("-t", "fx:greet", "-p", "who", "Simon", "hello")
     assert result.output == "mock: Greet Simon: hello\n"
     assert loader_plugin.calls == [("fx", "greet")]
 
 
 def test_loader_error(models, loader_plugin):
-    result = llm_("-t", "fx:nope", "hi")
+    result = invoke("-t", "fx:nope", "hi")
     assert result.exit_code == 1
     assert result.output == (
         "Error: Could not load template 'fx:nope': No fixture template called 'nope'\n"
@@ -444,7 +439,7 @@ def test_loader_error(models, loader_plugin):
 
 
 def test_unknown_template(models):
-    result = llm_("-t", "nope", "hi")
+    result = invoke("-t", "nope", "hi")
     assert result.exit_code == 1
     assert result.output == "Error: Unknown template: nope\n"
     assert models.mock.history == []
@@ -452,7 +447,7 @@ def test_unknown_template(models):
 
 def test_bad_yaml_template(models, templates_dir):
     write(templates_dir, "bad", "prompt: [oops\n")
-    result = llm_("-t", "bad", "hi")
+    result = invoke("-t", "bad", "hi")
     assert result.exit_code == 1
     assert result.output.startswith("Error: Invalid YAML in template 'bad' at line 2")
     assert models.mock.history == []
@@ -460,7 +455,7 @@ def test_bad_yaml_template(models, templates_dir):
 
 def test_unknown_key_template(models, templates_dir):
     write(templates_dir, "typo", "sytem: hi\n")
-    result = llm_("-t", "typo", "hi")
+    result = invoke("-t", "typo", "hi")
     assert result.exit_code == 1
     assert result.output == "Error: Invalid template 'typo': unknown key 'sytem'\n"
 
@@ -469,26 +464,26 @@ def test_unknown_key_template(models, templates_dir):
 
 
 def test_save_options_round_trip(models, templates_dir):
-    result = llm_("-m", "echo-json", "-o", "temperature", "0.5", "--save", "warm")
+    result = invoke("-m", "echo-json", "-o", "temperature", "0.5", "--save", "warm")
     assert result.exit_code == 0
     assert (templates_dir / "warm.yaml").read_text() == (
         "model: echo-json\noptions:\n    temperature: 0.5\n"
     )
-    body = echoed(llm_("-t", "warm", "hi"))
+    body = echoed(invoke("-t", "warm", "hi"))
     assert body["options"] == {"temperature": 0.5}
 
 
 def test_save_extract_last(models, templates_dir):
-    llm_("-s", "code", "--xl", "--save", "last")
+    invoke("-s", "code", "--xl", "--save", "last")
     assert (templates_dir / "last.yaml").read_text() == "system: code\nextract_last: true\n"
 
 
 def test_save_multiline_prompt_is_readable(models, templates_dir):
-    llm_("line one\nline two: $input", "--save", "multi")
+    invoke("line one\nline two: $input", "--save", "multi")
     assert (
         templates_dir / "multi.yaml"
     ).read_text() == "prompt: |-\n    line one\n    line two: $input\n"
-    llm_("-t", "multi", "X")
+    invoke("-t", "multi", "X")
     assert sent(models) == [("line one\nline two: X", None)]
 
 
@@ -496,16 +491,16 @@ def test_save_attachment_round_trip(models, templates_dir, tmp_path, monkeypatch
     png = tmp_path / "pixel.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
     monkeypatch.chdir(tmp_path)
-    result = llm_("-m", "echo-json", "describe", "-a", "pixel.png", "--save", "look")
+    result = invoke("-m", "echo-json", "describe", "-a", "pixel.png", "--save", "look")
     assert result.exit_code == 0
     monkeypatch.chdir(templates_dir)
-    body = echoed(llm_("-t", "look"))
+    body = echoed(invoke("-t", "look"))
     assert body["prompt"] == "describe"
     assert [a["type"] for a in body["attachments"]] == ["image/png"]
 
 
 def test_save_hostile_name(models, user_path):
-    result = llm_("hello", "--save", "../escape")
+    result = invoke("hello", "--save", "../escape")
     assert result.exit_code == 1
     assert result.output.startswith("Error: Invalid template name '../escape'")
     assert [p for p in user_path.parent.rglob("*.yaml")] == []
@@ -513,7 +508,7 @@ def test_save_hostile_name(models, user_path):
 
 def test_save_with_template_is_refused(models, templates_dir):
     write(templates_dir, "t", "system: x\n")
-    result = llm_("-t", "t", "--save", "copy")
+    result = invoke("-t", "t", "--save", "copy")
     assert result.exit_code == 1
     assert result.output == "Error: --save cannot be used with --template\n"
     assert not (templates_dir / "copy.yaml").exists()
@@ -524,8 +519,8 @@ def test_save_with_template_is_refused(models, templates_dir):
 
 def test_chat_with_template(models, templates_dir):
     # llm --system 'You are a sentient cheesecake' -m gpt-4 --save cheesecake
-    llm_("--system", "You are a sentient cheesecake", "-m", "echo-json", "--save", "cheesecake")
-    result = CliRunner().invoke(cli, ["chat", "-t", "cheesecake"], input="who are you?\nquit\n")
+    invoke("--system", "You are a sentient cheesecake", "-m", "echo-json", "--save", "cheesecake")
+    result = invoke("chat", "-t", "cheesecake", input="who are you?\nquit\n")
     assert result.exit_code == 0, result.output
     assert "Chatting with echo-json" in result.output
     line = next(line for line in result.output.splitlines() if '"prompt"' in line)
@@ -536,9 +531,7 @@ def test_chat_with_template(models, templates_dir):
 
 def test_chat_template_params(models, templates_dir):
     write(templates_dir, "persona", "system: You are $who\nmodel: echo-json\n")
-    result = CliRunner().invoke(
-        cli, ["chat", "-t", "persona", "-p", "who", "a pirate"], input="ahoy\nquit\n"
-    )
+    result = invoke("chat", "-t", "persona", "-p", "who", "a pirate", input="ahoy\nquit\n")
     assert result.exit_code == 0, result.output
     line = next(line for line in result.output.splitlines() if '"prompt"' in line)
     body = json.loads(line[line.index("{") :])
