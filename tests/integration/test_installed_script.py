@@ -189,6 +189,7 @@ def test_closed_pipe_exits_quietly(env, user_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+        process.stderr.close()
     assert stderr == b""
     assert process.returncode == 0
     [row] = logged(user_path)

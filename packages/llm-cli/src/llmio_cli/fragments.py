@@ -46,6 +46,7 @@ def fetch_url(url: str) -> str:
             data = response.read()
             charset = response.headers.get_content_charset() or "utf-8"
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the open response
         raise click.ClickException(
             f"Could not load fragment {url}: HTTP {exc.code} {exc.reason}"
         ) from exc

@@ -238,6 +238,7 @@ def _head_content_type(url: str) -> str | None:
         with urllib.request.urlopen(request, timeout=30) as response:
             content_type = response.headers.get("content-type")
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the open response
         if exc.code in (405, 501):
             return None  # HEAD not allowed: the type is found from the content instead
         raise click.ClickException(f"Could not read {url}: HTTP {exc.code} {exc.reason}") from exc

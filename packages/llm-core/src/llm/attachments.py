@@ -114,6 +114,7 @@ def _fetch(url: str) -> tuple[bytes, Optional[str]]:
             data = resp.read()
             header = resp.headers.get_content_type() if resp.headers else None
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the open response
         raise AttachmentError(f"Cannot fetch {url}: HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)

@@ -114,6 +114,7 @@ def _load_url(url: str) -> Template:
         with urllib.request.urlopen(request, timeout=URL_TIMEOUT) as response:
             body = response.read(MAX_URL_BYTES + 1)
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the open response
         raise TemplateError(
             f"Could not fetch template {url}: HTTP {exc.code} {exc.reason}"
         ) from None
