@@ -177,7 +177,8 @@ def test_tools_list_json_and_functions(tools_plugin):
             "description": "Add two numbers.\n\nIntegers only.",
             "arguments": {
                 "type": "object",
-                "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                # The default is part of the schema (it used to be left out).
+                "properties": {"a": {"type": "integer"}, "b": {"type": "integer", "default": 2}},
                 "required": ["a"],
             },
             "plugin": None,

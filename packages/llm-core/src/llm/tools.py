@@ -52,49 +52,75 @@ def synthesize_tool_call_id() -> str:
     return "tc_" + new_id()
 
 
-_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean",
-               list: "array", dict: "object"}
-
-
-def _annotation_schema(annotation: Any) -> dict[str, Any]:
-    if annotation is inspect.Parameter.empty or annotation is Any:
-        return {}
-    origin = typing.get_origin(annotation)
-    if origin is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _annotation_schema(args[0]) if len(args) == 1 else {}
-    if origin in (list, tuple, set):
-        args = typing.get_args(annotation)
-        items = _annotation_schema(args[0]) if args else {}
-        return {"type": "array", **({"items": items} if items else {})}
-    if origin is dict:
-        return {"type": "object"}
-    if annotation in _JSON_TYPES:
-        return {"type": _JSON_TYPES[annotation]}
-    json_schema = getattr(annotation, "model_json_schema", None)
-    if callable(json_schema):
-        return json_schema()
-    return {}
-
-
 def function_schema(function: Callable[..., Any]) -> dict[str, Any]:
-    """A JSON schema for a function's parameters, from its type hints."""
+    """A JSON schema for a function's parameters, from its type hints (built by pydantic).
+
+    Optional, ``Literal``, ``Enum``, defaults and nested models come out right; the
+    result stays compact: no ``title`` keys, definitions inlined, ``type``,
+    ``properties`` and ``required`` first, as providers expect."""
+    from pydantic import ConfigDict, create_model
+
     try:
         hints = typing.get_type_hints(function)
-    except Exception:
+    except Exception:  # unresolvable forward references: fall back to the raw annotations
         hints = {}
-    properties: dict[str, Any] = {}
-    required: list[str] = []
+    fields: dict[str, Any] = {}
     for name, param in inspect.signature(function).parameters.items():
         if name in ("self", "llm_tool_call") or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
-        properties[name] = _annotation_schema(hints.get(name, param.annotation))
-        if param.default is inspect.Parameter.empty:
-            required.append(name)
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return schema
+        annotation = hints.get(name, param.annotation)
+        if annotation is inspect.Parameter.empty:
+            annotation = Any
+        default = ... if param.default is inspect.Parameter.empty else param.default
+        fields[name] = (annotation, default)
+    config = ConfigDict(arbitrary_types_allowed=True)
+    try:
+        schema = create_model("Parameters", __config__=config, **fields).model_json_schema()  # type: ignore[call-overload]
+    except Exception:  # a parameter type pydantic cannot describe: leave that one open
+        fields = {name: (annotation if _describable(annotation, config) else Any, default)
+                  for name, (annotation, default) in fields.items()}
+        schema = create_model("Parameters", __config__=config, **fields).model_json_schema()  # type: ignore[call-overload]
+    return _compact(_inline_refs(schema, schema.pop("$defs", {})))
+
+
+def _describable(annotation: Any, config: Any) -> bool:
+    from pydantic import TypeAdapter
+
+    try:
+        TypeAdapter(annotation, config=config).json_schema()
+    except Exception:
+        return False
+    return True
+
+
+def _inline_refs(node: Any, definitions: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """Replace ``{"$ref": "#/$defs/X"}`` with X itself (recursive definitions stay refs)."""
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.rsplit("/", 1)[1]
+        if name in definitions and name not in seen:
+            merged = {**definitions[name], **{k: v for k, v in node.items() if k != "$ref"}}
+            return _inline_refs(merged, definitions, seen + (name,))
+    return {key: _inline_refs(value, definitions, seen) for key, value in node.items()}
+
+
+def _compact(node: Any, is_properties: bool = False) -> Any:
+    """Drop pydantic's ``title`` keys (not property names called ``title``) and put
+    ``type``, ``properties`` and ``required`` first."""
+    if isinstance(node, list):
+        return [_compact(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if is_properties:
+        return {name: _compact(value) for name, value in node.items()}
+    out = {key: _compact(value, is_properties=key == "properties")
+           for key, value in node.items() if key != "title"}
+    first = {key: out.pop(key) for key in ("type", "properties", "required") if key in out}
+    return {**first, **out}
 
 
 @dataclass
