@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .errors import ConfigError
+from .files import make_private_dir
 
 APP_NAME = "io.datasette.llm"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -36,7 +37,7 @@ def user_dir() -> Path:
     if path.exists() and not path.is_dir():
         raise ConfigError(f"{path}: LLM_USER_PATH points at a file, not a directory")
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)  # it will hold keys, prompts and answers
     except OSError as exc:
         raise ConfigError(f"{path}: cannot create the user directory: {exc.strerror or exc}") from exc
     return path
