@@ -174,12 +174,6 @@ def reads_stdin(values: Sequence[str]) -> bool:
 
 
 def _default_db(path: str | None = None) -> Any:
-    from pathlib import Path
-
-    import llm
     import llm.logs
 
-    db_path = Path(path) if path else llm.logs_db_path()
-    if not db_path.exists():
-        return None
-    return llm.logs.open_db(db_path)
+    return llm.logs.open_existing(path)

@@ -394,7 +394,7 @@ def load_conversation(
         if conversation_id:
             raise click.ClickException(f"No conversation found with id={conversation_id}")
         return None
-    conn = llm.logs.open_db(path)
+    conn = llm.logs.open_db(path, reading=True)
     try:
         if not conversation_id:
             conversation_id = llm.logs.latest_conversation_id(conn)

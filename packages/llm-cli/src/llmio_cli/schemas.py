@@ -99,15 +99,9 @@ def _schema_by_id(schema_id: str, open_db: Callable[[], Any] | None) -> dict[str
 
 def default_db(path: str | None = None) -> Any:
     """logs.db (or ``path``) as a connection, or None when it does not exist yet."""
-    from pathlib import Path
-
-    import llm
     import llm.logs
 
-    db_path = Path(path) if path else llm.logs_db_path()
-    if not db_path.exists():
-        return None
-    return llm.logs.open_db(db_path)
+    return llm.logs.open_existing(path)
 
 
 def _template_schema(name: str) -> dict[str, Any]:

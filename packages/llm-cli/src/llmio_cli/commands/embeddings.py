@@ -44,8 +44,12 @@ def _open_db(database: str | None, create: bool = True) -> sqlite3.Connection | 
     if create and path.exists() and not os.access(path, os.W_OK):
         # Writing commands only: reading a read-only database is fine.
         raise click.ClickException(f"{path}: the database is read-only")
+    from llm.logs import LogsDatabaseError
+
     try:
-        return open_database(path)
+        return open_database(path, reading=not create)
+    except LogsDatabaseError as exc:  # not an embeddings database: the message says so
+        raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # sqlite3.DatabaseError and friends
         raise click.ClickException(f"Cannot open database {path}: {exc}") from exc
 
