@@ -130,14 +130,18 @@ def open_private_append(path: PathLike) -> int:
 def locked(path: PathLike) -> Iterator[None]:
     """Hold an exclusive lock for ``path`` across processes.
 
-    The lock is taken on a companion ``<path>.lock`` file (created 0600): the
-    file itself is replaced atomically by writers, and a lock on a replaced
-    inode protects nothing.
+    A directory is locked itself (no file is added to it). For a file the lock
+    is taken on a companion ``<path>.lock`` file (created 0600): the file itself
+    is replaced atomically by writers, and a lock on a replaced inode protects
+    nothing.
     """
     if fcntl is None:  # pragma: no cover
         yield
         return
-    fd = os.open(os.fspath(path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    if os.path.isdir(path):
+        fd = os.open(os.fspath(path), os.O_RDONLY)
+    else:
+        fd = os.open(os.fspath(path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
