@@ -116,7 +116,7 @@ def _load_url(url: str) -> Template:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise TemplateError(f"Template at {redact_url(url)} is not UTF-8 text") from None
-    return parse_template(text, name=redact_url(url))
+    return parse_template(text, name=redact_url(url)).mark_untrusted(redact_url(url))
 
 
 def _load_with_loader(reference: str, loader: TemplateLoader, prefix: str) -> Template:
@@ -134,7 +134,9 @@ def _load_with_loader(reference: str, loader: TemplateLoader, prefix: str) -> Te
         )
     if template.name is None:
         template = template.model_copy(update={"name": reference})
-    return template
+    else:
+        template = template.model_copy()  # the loader's own object stays as it was
+    return template.mark_untrusted(reference)
 
 
 def load_template(name_or_path_or_url: str) -> Template:
@@ -142,6 +144,8 @@ def load_template(name_or_path_or_url: str) -> Template:
 
     Tried in order: a stored template name; an existing ``.yaml``/``.yml`` file;
     an ``http(s)://`` URL; ``prefix:rest`` handled by a plugin's template loader.
+    Templates from a URL or a loader come back untrusted (``template.trusted``
+    is False): see :func:`check_trust` before acting on them.
     """
     reference = name_or_path_or_url
     try:
