@@ -18,6 +18,7 @@ import click
 import llm
 
 from ..app import DefaultSubGroup
+from ..params import AtLeast
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -557,7 +558,13 @@ def _rows_from_files(
 )
 @click.option("-c", "--content", help="Content to embed for comparison")
 @click.option("--binary", is_flag=True, help="Treat input as binary data")
-@click.option("-n", "--number", type=int, default=10, help="Number of results to return")
+@click.option(
+    "-n",
+    "--number",
+    type=AtLeast(0),
+    default=10,
+    help="Number of results to return",
+)
 @click.option("-p", "--plain", is_flag=True, help="Output in plain text format")
 @click.option(
     "-d",

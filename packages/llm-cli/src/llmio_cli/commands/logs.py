@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from ..params import AtLeast
+
 LOG_COLUMNS = """
     responses.id,
     responses.model,
@@ -355,7 +357,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "-n",
         "--count",
-        type=int,
+        type=AtLeast(0),
         default=None,
         help="Number of entries to show - defaults to 3, use 0 for all",
     )
