@@ -32,6 +32,7 @@ __all__ = [
     "fetch_url",
     "is_url",
     "redact_url",
+    "scrub_credentials",
     "url_host",
 ]
 
@@ -279,7 +280,8 @@ def fetch_url(
     label = f"Could not fetch {what} {shown}" if what else f"Could not fetch {shown}"
 
     def fail(reason: str, status: int | None = None) -> FetchError:
-        return FetchError(f"{label}: {_scrub(reason, url)}", url=shown, status=status)
+        reason = " ".join(scrub_credentials(reason, url).split())
+        return FetchError(f"{label}: {reason}", url=shown, status=status)
 
     if not is_url(url):
         raise fail("only http:// and https:// URLs can be fetched")
@@ -341,15 +343,16 @@ def _too_large(limit: int, from_environment: bool) -> str:
     return f"larger than {_size(limit)}" + (" (LLM_FETCH_MAX_BYTES)" if from_environment else "")
 
 
-def _scrub(reason: str, url: str) -> str:
-    """A reason with any credentials from ``url`` removed (some errors quote the host)."""
+def scrub_credentials(text: str, url: Any) -> str:
+    """``text`` (an error message, a debug line) with the ``user:password`` of
+    ``url`` replaced by ``***`` wherever it appears."""
     try:
-        netloc = urlsplit(url).netloc
+        netloc = urlsplit(str(url)).netloc
     except ValueError:
-        return reason
+        return text
     if "@" in netloc:
         userinfo = netloc.rsplit("@", 1)[0]
         for secret in (userinfo, *userinfo.split(":")):
             if secret:
-                reason = reason.replace(secret, "***")
-    return " ".join(reason.split())
+                text = text.replace(secret, "***")
+    return text
