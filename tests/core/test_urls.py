@@ -76,7 +76,7 @@ def test_undeclared_huge_body_stops_at_the_cap(site, monkeypatch):
     url = site.huge("/stream.bin", size=400 * 1024 * 1024, declare_length=False)
     with pytest.raises(FetchError) as info:
         fetch_url(url)
-    assert str(info.value).endswith(": larger than 3 MiB (LLM_FETCH_MAX_BYTES)")
+    assert str(info.value) == f"Could not fetch {url}: larger than 3 MiB (LLM_FETCH_MAX_BYTES)"
     assert site.sent < 100 * 1024 * 1024
 
 

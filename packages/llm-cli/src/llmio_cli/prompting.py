@@ -214,9 +214,13 @@ def resolve_attachment(value: str, mimetype: str | None = None) -> llm.Attachmen
             raise click.ClickException(str(exc)) from None
         attachment = llm.Attachment(type=mimetype, path=path)
     if attachment.type is None:
+        from llm.urls import FetchError
+
         try:
             attachment.type = attachment.resolve_type()
         except Exception as exc:
+            if isinstance(exc.__cause__, FetchError):  # could not fetch: the type is no help
+                raise click.ClickException(exc_message(exc)) from None
             raise click.ClickException(
                 f"{exc_message(exc)} - give the type with --at {value} TYPE"
             ) from exc

@@ -107,7 +107,7 @@ def _fetch(url: str) -> tuple[bytes, Optional[str]]:
     try:
         fetched = fetch_url(url, what="attachment")
     except FetchError as exc:
-        raise AttachmentError(str(exc)) from None
+        raise AttachmentError(str(exc)) from exc
     data, header = fetched.body, fetched.content_type
     if header in ("application/octet-stream", "text/plain") and data:
         header = None if mimetype_from_bytes(data) else header

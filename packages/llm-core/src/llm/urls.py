@@ -322,6 +322,8 @@ def fetch_url(
                     if total > limits.max_bytes:
                         raise fail(_too_large(limits.max_bytes, max_bytes is None))
                     chunks.append(chunk)
+            except FetchError:
+                raise
             except (http.client.HTTPException, OSError, ValueError) as exc:
                 if watchdog.expired:
                     raise fail(late) from None
