@@ -31,17 +31,22 @@ def _prompts(db) -> list[str]:
         conn.close()
 
 
-def test_locked_database_keeps_the_record_then_imports_it(user_path, monkeypatch):
-    db = user_path / "logs.db"
-    assert llm.logs.log_or_keep(_response("first")) is None
+def _log_while_locked(db, text, monkeypatch):
+    """log_or_keep() while another connection holds the write lock on ``db``."""
     monkeypatch.setenv("LLM_BUSY_TIMEOUT", "0.2")
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        warning = llm.logs.log_or_keep(_response("while locked"))
+        return llm.logs.log_or_keep(_response(text))
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_locked_database_keeps_the_record_then_imports_it(user_path, monkeypatch):
+    db = user_path / "logs.db"
+    assert llm.logs.log_or_keep(_response("first")) is None
+    warning = _log_while_locked(db, "while locked", monkeypatch)
     assert warning == (f"Warning: could not write to {db}: database is locked; the response "
                        f"was kept in {user_path / 'logs-pending.jsonl'} and will be logged "
                        "next time")
@@ -182,14 +187,7 @@ def test_a_locked_database_keeps_records_pending_not_rejected(user_path, monkeyp
     pending = user_path / "logs-pending.jsonl"
     line = _pending_record(user_path, _response("waiting"))
     pending.write_text(line + "\n")
-    monkeypatch.setenv("LLM_BUSY_TIMEOUT", "0.2")
-    holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        warning = llm.logs.log_or_keep(_response("while locked"))
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+    warning = _log_while_locked(db, "while locked", monkeypatch)
     assert warning.startswith(f"Warning: could not write to {db}: database is locked")
     assert pending.read_text().splitlines()[0] == line
     assert not (user_path / "logs-pending-rejected.jsonl").exists()
