@@ -115,3 +115,19 @@ def test_locked_serialises_across_threads(tmp_path):
     # flock locks belong to open file descriptions: each `with` opens its own.
     assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
     assert _mode(str(path) + ".lock") == 0o600
+
+
+def test_locking_a_directory_adds_no_file_to_it(tmp_path):
+    import fcntl
+
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    with locked(directory):
+        # Another open file description cannot take the lock meanwhile.
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    assert list(directory.iterdir()) == []

@@ -19,8 +19,8 @@ from pathlib import Path
 import llm as llm_library
 import pytest
 from cli.conftest_tools import registered_tools_plugin
-from reliability.conftest import llm as llm  # noqa: F401, PLC0414 - the same fixtures
-from reliability.conftest import server as server  # noqa: F401, PLC0414
+from reliability.conftest import llm as llm  # noqa: PLC0414 - the same fixtures
+from reliability.conftest import server as server  # noqa: PLC0414
 from support.hostile_site import HostileSite
 
 

@@ -89,8 +89,8 @@ def test_logging_goes_on_after_a_bad_recovery_record(llm):
     rejected = llm.user_dir / "logs-pending-rejected.jsonl"
     assert result.stderr.splitlines() == [
         f"Imported 1 pending log record into {llm.logs_db}",
-        f"Warning: 2 pending log records could not be imported into {llm.logs_db} (table "
-        f"responses has no column named added_later); they were moved to {rejected}",
+        (f"Warning: 2 pending log records could not be imported into {llm.logs_db} (table "
+         f"responses has no column named added_later); they were moved to {rejected}"),
     ]
     assert not pending.exists()
     assert [json.loads(line)["ops"][0]["row"]["id"] for line in

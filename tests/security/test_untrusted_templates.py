@@ -168,8 +168,8 @@ def test_url_template_tools_need_approval_for_every_call(
     result = CliRunner().invoke(cli, ["-m", "scripted", "-t", url, "--no-log"], input="n\n")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[:3] == [
-        f"Template {url} (from a URL) turns on tools (write_marker): every tool call needs "
-        "your approval; give them with -T to allow them without asking",
+        (f"Template {url} (from a URL) turns on tools (write_marker): every tool call needs "
+         "your approval; give them with -T to allow them without asking"),
         f'Tool call: write_marker({{"path": "{marker}"}})',
         "Approve tool call? [y/N]: n",
     ]
