@@ -16,6 +16,18 @@ import pytest
 os.environ["LLM_LOAD_PLUGINS"] = ""
 
 from support.fixtures import FixturePlugin
+from support.leaks import leaked
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_key_only_in_keys_json(tmp_path_factory):
+    """After the whole run: ``grep -r TEST_KEY`` over the run's temporary
+    directories (user directories, logs.db, recovery files, outputs of the
+    ``llm`` processes) finds it only in files named keys.json."""
+    yield
+    base = tmp_path_factory.getbasetemp()
+    found = leaked(base)
+    assert not found, f"the test key leaked into: {[str(p.relative_to(base)) for p in found]}"
 
 
 @pytest.fixture(autouse=True)

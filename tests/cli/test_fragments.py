@@ -87,11 +87,11 @@ def test_resolve_errors(tools_plugin, tmp_path, server):
     cases = [
         (
             [f"{base}/missing.txt"],
-            f"Could not load fragment {base}/missing.txt: HTTP 404 Not Found",
+            f"Could not fetch fragment {base}/missing.txt: HTTP 404 Not Found",
         ),
         (["nothing-here"], "Fragment 'nothing-here' not found"),
         (["nope:thing"], "Fragment 'nope:thing' not found: no fragment loader for 'nope:'"),
-        ([str(tmp_path)], f"Fragment {tmp_path} is a directory, not a file"),
+        ([str(tmp_path)], f"Fragment {tmp_path} is a directory, not a regular file"),
     ]
     for values, message in cases:
         with pytest.raises(click.ClickException) as info:

@@ -131,13 +131,13 @@ def test_missing_file(fixtures, user_path):
 def test_unreadable_url(fixtures, server):
     result = invoke(["-m", "echo-json", "describe", "-a", f"{server}/missing.png"])
     assert result.exit_code == 1
-    assert result.stderr == f"Error: Could not read {server}/missing.png: HTTP 404 File not found\n"
+    assert result.stderr == f"Error: Could not fetch attachment {server}/missing.png: HTTP 404 File not found\n"
 
 
 def test_unreachable_url(fixtures):
     result = invoke(["-m", "echo-json", "describe", "-a", "http://127.0.0.1:9/x.png"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: Could not read http://127.0.0.1:9/x.png: ")
+    assert result.stderr == "Error: Could not fetch attachment http://127.0.0.1:9/x.png: Connection refused\n"
     assert result.stderr.count("\n") == 1
 
 

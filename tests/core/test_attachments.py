@@ -91,9 +91,7 @@ def test_url_fetch_is_bounded_by_a_timeout(monkeypatch):
     import socket
     import time
 
-    import llm.attachments
-
-    monkeypatch.setattr(llm.attachments, "URL_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setenv("LLM_FETCH_TIMEOUT", "0.5")
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(1)  # never accept()ed, never answered

@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.leaks import OUTPUTS_FILENAME, TEST_KEY  # noqa: F401 - tests import it from here
 from support.openai_server import OpenAIServer
 
 LLM = Path(sys.executable).parent / "llm"
-
-#: A key that must never show up anywhere but keys.json.
-TEST_KEY = "sk-reliability-TEST-KEY-7f3a9c2e51"
 
 #: Seconds the fault tests give the client before a read times out.
 READ_TIMEOUT = 2.0
@@ -106,10 +104,17 @@ class LLMRunner:
             self.command(args), input=input if input is not None else b"",
             capture_output=True, env=self.environ(env), timeout=timeout,
         )
-        return Result(args, completed.returncode,
-                      completed.stdout.decode("utf-8", "replace"),
-                      completed.stderr.decode("utf-8", "replace"),
-                      time.monotonic() - start)
+        result = Result(args, completed.returncode,
+                        completed.stdout.decode("utf-8", "replace"),
+                        completed.stderr.decode("utf-8", "replace"),
+                        time.monotonic() - start)
+        self.record(result.stdout + result.stderr)
+        return result
+
+    def record(self, output: str) -> None:
+        """Keep what a process printed beside the test's files, for the key-leak check."""
+        with open(self.tmp_path / OUTPUTS_FILENAME, "a", encoding="utf-8") as fp:
+            fp.write(output)
 
     def popen(self, *args: str, env: dict | None = None,
               stdin: bytes | None = None) -> subprocess.Popen:

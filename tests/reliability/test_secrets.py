@@ -71,3 +71,35 @@ def test_keys_json_mode_600_and_replaced_atomically(llm):
     assert (keys["first"], keys["second"]) == ("sk-first-0000000000000", "sk-second-000000000000")
     assert [p.name for p in llm.user_dir.iterdir() if p.name.startswith(".keys")] == []
     assert "sk-" not in result.stdout + result.stderr
+
+
+def test_the_end_of_run_leak_check_would_catch_a_leak(tmp_path):
+    """The session fixture in tests/conftest.py runs ``leaked()`` over the run's
+    temporary directories. Shown here on a scratch directory outside them (so
+    this deliberate leak does not fail the run): a key in logs.db, in a
+    recovery file or in recorded output is found; one in keys.json is not."""
+    import sqlite3
+    import tempfile
+    from pathlib import Path
+
+    from support.leaks import OUTPUTS_FILENAME, leaked
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        user = root / "llm-user"
+        user.mkdir()
+        (user / "keys.json").write_text(json.dumps({"srv": TEST_KEY}))
+        assert leaked(root) == []
+        conn = sqlite3.connect(user / "logs.db")
+        conn.execute("create table responses (prompt text)")
+        conn.execute("insert into responses values (?)", [f"my key is {TEST_KEY}"])
+        conn.commit()
+        conn.close()
+        (user / "logs-pending.jsonl").write_text(json.dumps({"ops": [TEST_KEY]}) + "\n")
+        (root / OUTPUTS_FILENAME).write_text(f"Error: 401 bad key {TEST_KEY}\n")
+        nested = root / "other" / "keys.json.bak"
+        nested.parent.mkdir()
+        nested.write_text(TEST_KEY)
+        assert sorted(p.relative_to(root).as_posix() for p in leaked(root)) == [
+            OUTPUTS_FILENAME, "llm-user/logs-pending.jsonl", "llm-user/logs.db",
+            "other/keys.json.bak"]

@@ -192,7 +192,9 @@ def test_load_from_url(http_server):
     http_server.routes["/t/summarize.yaml"] = (200, b"system: Summarize this\nmodel: mock\n")
     url = f"{http_server.url}/t/summarize.yaml"
     template = load_template(url)
-    assert template == Template(name=url, system="Summarize this", model="mock")
+    assert template.model_dump() == Template(name=url, system="Summarize this",
+                                             model="mock").model_dump()
+    assert (template.trusted, template.origin) == (False, url)
     assert http_server.requests == ["/t/summarize.yaml"]
 
 
@@ -253,6 +255,9 @@ def test_prefix_calls_loader(loader_plugin):
     assert template.prompt == "Greet $who: $input"
     assert template.name == "fx:greet"
     assert template.evaluate("hello") == ("Greet the user: hello", None)
+    assert (template.trusted, template.origin) == (False, "fx:greet")
+    # The loader's own object is not changed.
+    assert loader_plugin.templates["greet"].trusted is True
 
 
 def test_loader_name_is_kept(loader_plugin):

@@ -6,7 +6,7 @@ A value is, checked in this order:
 - ``prefix:argument`` where a plugin registered a fragment loader for ``prefix``
   (``register_fragment_loaders``); a loader may return text, fragments and
   attachments, alone or in a list;
-- an ``http://`` or ``https://`` URL, fetched (30 second timeout);
+- an ``http://`` or ``https://`` URL, fetched within the limits of ``llm.urls``;
 - a path to a file;
 - the alias (``llm fragments set``) or sha256 hash of a fragment stored in logs.db.
 
@@ -25,7 +25,6 @@ from typing import Any
 import click
 
 _PREFIX = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.-]*):(.*)$", re.DOTALL)
-URL_TIMEOUT = 30
 
 
 class FragmentNotFound(click.ClickException):
@@ -33,40 +32,29 @@ class FragmentNotFound(click.ClickException):
 
 
 def _is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
+    from llm.urls import is_url
+
+    return is_url(value)
 
 
 def fetch_url(url: str) -> str:
-    import urllib.error
-    import urllib.request
+    """The text at ``url``, within the fetch deadline and size cap (llm.urls)."""
+    from llm.urls import FetchError
+    from llm.urls import fetch_url as fetch
 
-    request = urllib.request.Request(url, headers={"User-Agent": "llm"})
     try:
-        with urllib.request.urlopen(request, timeout=URL_TIMEOUT) as response:
-            data = response.read()
-            charset = response.headers.get_content_charset() or "utf-8"
-    except urllib.error.HTTPError as exc:
-        exc.close()  # it holds the open response
-        raise click.ClickException(
-            f"Could not load fragment {url}: HTTP {exc.code} {exc.reason}"
-        ) from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise click.ClickException(f"Could not load fragment {url}: {reason}") from exc
-    try:
-        return data.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        return data.decode("utf-8", errors="replace")
+        return fetch(url, what="fragment").text()
+    except FetchError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def read_file(path: str, value: str) -> str:
+    from llm.files import NotARegularFile, read_regular_file
+
     try:
-        with open(path, "rb") as fp:
-            data = fp.read()
-    except OSError as exc:
-        raise click.ClickException(
-            f"Could not read fragment {value}: {exc.strerror or exc}"
-        ) from exc
+        data = read_regular_file(path, "Fragment")
+    except NotARegularFile as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -136,9 +124,7 @@ def resolve_fragment(
     if _is_url(value):
         return [llm.Fragment(fetch_url(value), value)]
     path = os.path.expanduser(value)
-    if os.path.exists(path):
-        if os.path.isdir(path):
-            raise click.ClickException(f"Fragment {value} is a directory, not a file")
+    if value.strip() and os.path.exists(path):
         return [llm.Fragment(read_file(path, value), os.path.abspath(path))]
     db = open_db() if open_db is not None else _default_db()
     try:
@@ -188,12 +174,6 @@ def reads_stdin(values: Sequence[str]) -> bool:
 
 
 def _default_db(path: str | None = None) -> Any:
-    from pathlib import Path
-
-    import llm
     import llm.logs
 
-    db_path = Path(path) if path else llm.logs_db_path()
-    if not db_path.exists():
-        return None
-    return llm.logs.open_db(db_path)
+    return llm.logs.open_existing(path)

@@ -9,13 +9,13 @@ fix, so the commands stay a short read from top to bottom.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import click
+from llm.urls import is_url
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -185,10 +185,6 @@ def combine_prompt(stdin_text: str, argument: str | None) -> str | None:
     return argument
 
 
-def is_url(value: str) -> bool:
-    return value.startswith(("http://", "https://"))
-
-
 def _read_stdin_bytes() -> bytes:
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is not None:
@@ -210,18 +206,21 @@ def resolve_attachment(value: str, mimetype: str | None = None) -> llm.Attachmen
             mimetype = _head_content_type(value)
         attachment = llm.Attachment(type=mimetype, url=value)
     else:
-        path = os.path.abspath(os.path.expanduser(value))
-        if not os.path.exists(path):
-            raise click.ClickException(f"File {value} does not exist")
-        if os.path.isdir(path):
-            raise click.ClickException(f"{value} is a directory, not a file")
-        if not os.access(path, os.R_OK):
-            raise click.ClickException(f"File {value} is not readable")
+        from llm.files import NotARegularFile, check_regular_file
+
+        try:
+            path = check_regular_file(value, "File")
+        except NotARegularFile as exc:
+            raise click.ClickException(str(exc)) from None
         attachment = llm.Attachment(type=mimetype, path=path)
     if attachment.type is None:
+        from llm.urls import FetchError
+
         try:
             attachment.type = attachment.resolve_type()
         except Exception as exc:
+            if isinstance(exc.__cause__, FetchError):  # could not fetch: the type is no help
+                raise click.ClickException(exc_message(exc)) from None
             raise click.ClickException(
                 f"{exc_message(exc)} - give the type with --at {value} TYPE"
             ) from exc
@@ -229,23 +228,16 @@ def resolve_attachment(value: str, mimetype: str | None = None) -> llm.Attachmen
 
 
 def _head_content_type(url: str) -> str | None:
-    """Check the URL answers, returning its Content-Type (without parameters)."""
-    import urllib.error
-    import urllib.request
+    """Check the URL answers (a HEAD request), returning its Content-Type."""
+    from llm.urls import FetchError, fetch_url
 
-    request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "llm"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            content_type = response.headers.get("content-type")
-    except urllib.error.HTTPError as exc:
-        exc.close()  # it holds the open response
-        if exc.code in (405, 501):
+        fetched = fetch_url(url, what="attachment", method="HEAD")
+    except FetchError as exc:
+        if exc.status in (405, 501):
             return None  # HEAD not allowed: the type is found from the content instead
-        raise click.ClickException(f"Could not read {url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise click.ClickException(f"Could not read {url}: {reason}") from exc
-    content_type = (content_type or "").split(";")[0].strip().lower()
+        raise click.ClickException(str(exc)) from None
+    content_type = fetched.content_type or ""
     if content_type in ("", "application/octet-stream", "binary/octet-stream"):
         return None  # not informative: the type is found from the content instead
     return content_type
@@ -406,7 +398,7 @@ def load_conversation(
         if conversation_id:
             raise click.ClickException(f"No conversation found with id={conversation_id}")
         return None
-    conn = llm.logs.open_db(path)
+    conn = llm.logs.open_db(path, reading=True)
     try:
         if not conversation_id:
             conversation_id = llm.logs.latest_conversation_id(conn)

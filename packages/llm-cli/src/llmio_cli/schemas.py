@@ -30,7 +30,9 @@ def _parse_json_schema(text: str, where: str) -> dict[str, Any]:
     except ValueError as exc:
         raise click.ClickException(f"Invalid JSON schema in {where}: {exc}") from exc
     if not isinstance(value, dict):
-        raise click.ClickException(f"Invalid JSON schema in {where}: not a JSON object")
+        raise click.ClickException(
+            f"Invalid JSON schema in {where}: expected a JSON object, not an array"
+            if isinstance(value, list) else f"Invalid JSON schema in {where}: not a JSON object")
     return value
 
 
@@ -60,7 +62,7 @@ def resolve_schema(
     if value is None:
         return None
     text = value.strip()
-    if text.startswith("{"):
+    if text.startswith(("{", "[")):
         schema = _parse_json_schema(text, "--schema")
     elif text.startswith("t:") and len(text) > 2 and not text[2].isspace():
         schema = _template_schema(text[2:])
@@ -76,9 +78,13 @@ def resolve_schema(
         schema = _schema_by_id(text, open_db)
     else:
         schema = _dsl(text)
-    if multi:
-        from llm.schemas import multi_schema
+    from llm.schemas import SchemaError, multi_schema, validate_schema
 
+    try:
+        validate_schema(schema)  # before anything is read or sent
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from None
+    if multi:
         schema = multi_schema(schema)
     return schema
 
@@ -99,15 +105,9 @@ def _schema_by_id(schema_id: str, open_db: Callable[[], Any] | None) -> dict[str
 
 def default_db(path: str | None = None) -> Any:
     """logs.db (or ``path``) as a connection, or None when it does not exist yet."""
-    from pathlib import Path
-
-    import llm
     import llm.logs
 
-    db_path = Path(path) if path else llm.logs_db_path()
-    if not db_path.exists():
-        return None
-    return llm.logs.open_db(db_path)
+    return llm.logs.open_existing(path)
 
 
 def _template_schema(name: str) -> dict[str, Any]:

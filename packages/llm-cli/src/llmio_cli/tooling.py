@@ -639,6 +639,7 @@ class ChainOptions:
         them, for the template code that does not know about them."""
         if template is None:
             return None
+        self._check_trust(template)
         update: dict[str, Any] = {}
         for key in ("fragments", "system_fragments", "tools"):
             values = getattr(template, key, None)
@@ -655,6 +656,28 @@ class ChainOptions:
         ):
             pass  # the template's own schema is applied by template_extras()
         return template.model_copy(update=update) if update else template
+
+    def _check_trust(self, template: Any) -> None:
+        """A template from a URL or a loader runs no code and reads no local files
+        (refused with one line); the tools it turns on without the user's own ``-T``
+        make every tool call ask first (``--ta``)."""
+        import llmio_templates
+
+        if getattr(template, "trusted", True):
+            return
+        loaders: Any = ()
+        if template.fragments or template.system_fragments:
+            import llm
+
+            loaders = llm.get_fragment_loaders()
+        try:
+            llmio_templates.check_trust(template, fragment_loaders=loaders)
+        except llmio_templates.TemplateError as exc:
+            raise click.ClickException(str(exc)) from None
+        unapproved = llmio_templates.tools_needing_approval(template, self.tools)
+        if unapproved and not self.tools_approve:
+            self.tools_approve = True
+            click.echo(llmio_templates.untrusted_tools_notice(template, unapproved), err=True)
 
     def template_fields(self) -> dict[str, Any]:
         """What ``--save`` stores in a template: fragments (file paths made

@@ -11,8 +11,6 @@ from typing import Any, Optional
 from .errors import AttachmentError
 from .utils import mimetype_from_bytes, mimetype_from_path
 
-URL_TIMEOUT_SECONDS = 30.0
-
 
 @dataclass
 class Attachment:
@@ -46,8 +44,12 @@ class Attachment:
         if self.content is not None:
             found = mimetype_from_bytes(self.content)
         elif self.path:
-            if not _exists(self.path):
-                raise AttachmentError(f"Attachment file not found: {self.path}")
+            from .files import NotARegularFile, check_regular_file
+
+            try:
+                check_regular_file(self.path, "Attachment")
+            except NotARegularFile as exc:
+                raise AttachmentError(str(exc)) from None
             found = mimetype_from_path(self.path)
         elif self.url:
             data, header_type = _fetch(self.url)
@@ -63,11 +65,12 @@ class Attachment:
         if self.content is not None:
             return self.content
         if self.path:
+            from .files import NotARegularFile, read_regular_file
+
             try:
-                with open(self.path, "rb") as fp:
-                    self.content = fp.read()
-            except OSError as exc:
-                raise AttachmentError(f"Cannot read attachment {self.path}: {exc.strerror or exc}") from exc
+                self.content = read_regular_file(self.path, "Attachment")
+            except NotARegularFile as exc:
+                raise AttachmentError(str(exc)) from None
             return self.content
         if self.url:
             self.content, _ = _fetch(self.url)
@@ -97,28 +100,15 @@ class Attachment:
                    content=row.get("content"), _id=row.get("id"))
 
 
-def _exists(path: str) -> bool:
-    import os
-
-    return os.path.exists(path)
-
-
 def _fetch(url: str) -> tuple[bytes, Optional[str]]:
-    """GET a URL (stdlib, bounded by a timeout): (body, content-type header)."""
-    import urllib.error
-    import urllib.request
+    """GET a URL within the fetch limits (:mod:`llm.urls`): (body, content-type header)."""
+    from .urls import FetchError, fetch_url
 
-    request = urllib.request.Request(url, headers={"User-Agent": "llm"})
     try:
-        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as resp:
-            data = resp.read()
-            header = resp.headers.get_content_type() if resp.headers else None
-    except urllib.error.HTTPError as exc:
-        exc.close()  # it holds the open response
-        raise AttachmentError(f"Cannot fetch {url}: HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise AttachmentError(f"Cannot fetch {url}: {reason}") from exc
+        fetched = fetch_url(url, what="attachment")
+    except FetchError as exc:
+        raise AttachmentError(str(exc)) from exc
+    data, header = fetched.body, fetched.content_type
     if header in ("application/octet-stream", "text/plain") and data:
         header = None if mimetype_from_bytes(data) else header
     return data, header

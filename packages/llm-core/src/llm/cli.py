@@ -55,7 +55,7 @@ def load_conversation(
     from llm.logs import load_conversation as load
     from llm.logs import open_db
 
-    conn = open_db(database)
+    conn = open_db(database, reading=True)
     try:
         conversation = load(conn, conversation_id, async_=async_)
     finally:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
 from .errors import ConfigError
+from .files import locked, make_private_dir
 
 APP_NAME = "io.datasette.llm"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -36,14 +38,23 @@ def user_dir() -> Path:
     if path.exists() and not path.is_dir():
         raise ConfigError(f"{path}: LLM_USER_PATH points at a file, not a directory")
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path)  # it will hold keys, prompts and answers
     except OSError as exc:
         raise ConfigError(f"{path}: cannot create the user directory: {exc.strerror or exc}") from exc
     return path
 
 
 def write_atomic(path: Path, text: str, mode: Optional[int] = None) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new file, never half."""
+    """Replace ``path`` with ``text`` so readers see the old or the new file, never half.
+
+    The new file gets ``mode`` if given, else the mode of the file it replaces,
+    else 0600 (new files in the user directory are private).
+    """
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            mode = None  # mkstemp's 0600
     fd, tmp = tempfile.mkstemp(dir=str(path.parent), prefix=f".{path.name}.", suffix=".tmp")
     try:
         if mode is not None:
@@ -87,24 +98,33 @@ def keys_path() -> Path:
     return user_dir() / "keys.json"
 
 
-def load_keys() -> dict[str, str]:
-    data = read_json_object(keys_path())
+def load_keys(path: Optional[Path] = None) -> dict[str, str]:
+    """keys.json as a dict; ConfigError naming the file if it is malformed or a
+    value is not a string (a key is never handed out as something else)."""
+    path = path or keys_path()
+    data = read_json_object(path)
     bad = [k for k, v in data.items() if not isinstance(v, str)]
     if bad:
-        raise ConfigError(f"{keys_path()}: the value of '{bad[0]}' is not a string")
+        raise ConfigError(f"{path}: the value of '{bad[0]}' is not a string")
     return data
 
 
 def set_key(name: str, value: str) -> None:
     """Store a key in keys.json (mode 600, replaced atomically).
 
-    A keys.json that cannot be parsed is never overwritten: that would lose keys.
+    The read-modify-write runs under a lock, so two processes setting keys at
+    once both keep their key. A keys.json that is a symlink is written where it
+    points (the link stays a link). A keys.json that cannot be parsed is never
+    overwritten: that would lose keys.
     """
-    path = keys_path()
-    keys = load_keys()
-    keys.setdefault("// Note", "This file stores secret API credentials. Do not share!")
-    keys[name] = value
-    write_atomic(path, json.dumps(keys, indent=2) + "\n", mode=0o600)
+    if not isinstance(value, str):
+        raise ConfigError(f"The value of key '{name}' must be a string")
+    path = Path(os.path.realpath(keys_path()))
+    with locked(path.parent):  # the directory: no lock file beside the keys
+        keys = load_keys(path)
+        keys.setdefault("// Note", "This file stores secret API credentials. Do not share!")
+        keys[name] = value
+        write_atomic(path, json.dumps(keys, indent=2) + "\n", mode=0o600)
 
 
 def get_key(

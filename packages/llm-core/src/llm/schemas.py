@@ -48,15 +48,119 @@ def multi_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def resolve_schema(schema: Any) -> Any:
-    """A dict schema from a dict, a JSON string or a pydantic model class."""
-    if schema is None or isinstance(schema, dict):
-        return schema
+    """A dict schema from a dict, a JSON string or a pydantic model class,
+    checked by :func:`validate_schema` (so a malformed one is never sent)."""
+    if schema is None:
+        return None
     if isinstance(schema, str):
-        return json.loads(schema)
-    json_schema = getattr(schema, "model_json_schema", None)
-    if callable(json_schema):
-        return json_schema()
-    raise TypeError(f"Cannot use {schema!r} as a schema")
+        try:
+            schema = json.loads(schema)
+        except ValueError as exc:
+            raise SchemaError(f"Invalid JSON schema: {exc}") from None
+    elif not isinstance(schema, dict):
+        json_schema = getattr(schema, "model_json_schema", None)
+        if not callable(json_schema):
+            raise TypeError(f"Cannot use {schema!r} as a schema")
+        schema = json_schema()
+    return validate_schema(schema)
+
+
+class SchemaError(ValueError):
+    """A schema is not a usable JSON Schema object."""
+
+
+_JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
+_SUBSCHEMA = ("additionalProperties", "additionalItems", "unevaluatedProperties",
+              "unevaluatedItems", "not", "contains", "propertyNames", "if", "then", "else")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_STRINGS = ("title", "description", "pattern", "format", "$ref", "$id", "$schema", "$comment")
+_NUMBERS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+_COUNTS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
+           "minContains", "maxContains")
+
+
+def validate_schema(schema: Any) -> dict[str, Any]:
+    """Return ``schema`` if it is a JSON Schema object whose keywords have the
+    types JSON Schema gives them; else raise :class:`SchemaError` saying where
+    (``properties.age.type must be ...``)."""
+    if not isinstance(schema, dict):
+        raise SchemaError(f"Invalid JSON schema: expected a JSON object, got {_kind(schema)}")
+    _check(schema, "")
+    return schema
+
+
+def _kind(value: Any) -> str:
+    """How a wrong value is shown: containers by kind, scalars as JSON."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _fail(where: str, key: str, expected: str, value: Any) -> SchemaError:
+    location = f"{where}.{key}" if where else key
+    return SchemaError(f"Invalid JSON schema: {location} must be {expected}, not {_kind(value)}")
+
+
+def _check(schema: Any, where: str) -> None:
+    if isinstance(schema, bool):  # true / false are schemas too
+        return
+    if not isinstance(schema, dict):
+        raise SchemaError(f"Invalid JSON schema: {where or 'the schema'} must be an object, "
+                          f"not {_kind(schema)}")
+
+    def at(*parts: Any) -> str:
+        return ".".join(str(p) for p in ((where,) if where else ()) + parts)
+
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not kinds or any(not isinstance(k, str) or k not in _JSON_TYPES for k in kinds):
+            raise _fail(where, "type", "one of " + ", ".join(sorted(_JSON_TYPES)), kind)
+    for key in _SCHEMA_MAPS:
+        if key in schema:
+            value = schema[key]
+            if not isinstance(value, dict):
+                raise _fail(where, key, "an object", value)
+            for name, sub in value.items():
+                _check(sub, at(key, name))
+    for key in _SCHEMA_LISTS:
+        if key in schema:
+            value = schema[key]
+            if not isinstance(value, list) or not value:
+                raise _fail(where, key, "a non-empty array", value)
+            for index, sub in enumerate(value):
+                _check(sub, at(key, index))
+    for key in _SUBSCHEMA:
+        if key in schema:
+            _check(schema[key], at(key))
+    if "items" in schema:
+        items = schema["items"]
+        for index, sub in enumerate(items if isinstance(items, list) else [items]):
+            _check(sub, at("items", index) if isinstance(items, list) else at("items"))
+    if "required" in schema:
+        required = schema["required"]
+        if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+            raise _fail(where, "required", "an array of property names", required)
+    if "enum" in schema and not isinstance(schema["enum"], list):
+        raise _fail(where, "enum", "an array", schema["enum"])
+    for key in _STRINGS:
+        if key in schema and not isinstance(schema[key], str):
+            raise _fail(where, key, "a string", schema[key])
+    for key in _NUMBERS:
+        value = schema.get(key)
+        if key in schema and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise _fail(where, key, "a number", value)
+    for key in _COUNTS:
+        value = schema.get(key)
+        if key in schema and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise _fail(where, key, "a whole number of at least 0", value)
 
 
 def schema_id(schema: dict[str, Any]) -> str:

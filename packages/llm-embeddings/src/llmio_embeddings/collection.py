@@ -58,8 +58,11 @@ class Entry:
     metadata: dict[str, Any] | None = None
 
 
-def open_database(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """A connection to the embeddings database at ``path``, created if needed.
+def open_database(path: str | os.PathLike[str], *, reading: bool = False) -> sqlite3.Connection:
+    """A connection to the embeddings database at ``path``, created if needed (0600).
+
+    ``reading=True`` (commands that only read) refuses a file that is not an llm
+    embeddings database instead of converting it to WAL.
 
     WAL mode with a busy timeout, so concurrent ``llm`` processes wait for each
     other instead of failing; ``synchronous = NORMAL`` (safe in WAL mode: a
@@ -67,6 +70,11 @@ def open_database(path: str | os.PathLike[str]) -> sqlite3.Connection:
     batch's commit from paying for an fsync. A plain sqlite3 connection keeps
     sqlite-utils' import cost off the CLI; ``Collection.db`` wraps it on demand.
     """
+    from llm.logs import check_database_kind, create_private_database
+
+    if reading:
+        check_database_kind(path, "an llm embeddings database", _is_embeddings_database)
+    create_private_database(path)
     timeout_ms = busy_timeout_ms()
     conn = sqlite3.connect(os.fspath(path), timeout=timeout_ms / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
@@ -77,6 +85,10 @@ def open_database(path: str | os.PathLike[str]) -> sqlite3.Connection:
             pass
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def _is_embeddings_database(tables: dict[str, set[str]]) -> bool:
+    return "collections" in tables or "embeddings" in tables
 
 
 def _connection(db: Any) -> sqlite3.Connection:

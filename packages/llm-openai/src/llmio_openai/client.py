@@ -12,7 +12,6 @@ import re
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Optional
-from urllib.parse import urlsplit
 
 import llm
 
@@ -144,7 +143,9 @@ def _describe_request(request: Any) -> str:
         body = json.dumps(json.loads(body), indent=2)
     except ValueError:
         pass
-    return (f"Request: {request.method} {request.url}\n"
+    from llm.urls import redact_url
+
+    return (f"Request: {request.method} {redact_url(request.url)}\n"
             f"{_format_headers(request.headers)}\n{body}\n")
 
 
@@ -202,11 +203,10 @@ def _logging_http_client(openai: Any, async_: bool) -> Any:
 
 
 def _host(url: Any) -> str:
-    try:
-        parts = urlsplit(str(url))
-    except ValueError:
-        return "the API"
-    return parts.netloc or "the API"
+    """``host[:port]`` of the API, never with the ``user:password@`` it may carry."""
+    from llm.urls import url_host
+
+    return url_host(url) or "the API"
 
 
 def clean(text: str, limit: int = 300) -> str:
@@ -323,16 +323,22 @@ def _translatable() -> tuple[type, ...]:
 def translate_errors(url: Any = None, secret: Optional[str] = None) -> Iterator[None]:
     """Re-raise client and transport failures as ``llm.ModelError``.
 
-    ``secret`` (the API key) is masked should a server echo it in its message.
+    ``secret`` (the API key) is masked should a server echo it in its message,
+    and so is any ``user:password`` in the API's URL.
     """
+    from llm.urls import scrub_credentials
+
     try:
         yield
     except llm.ModelError:
         raise
     except _translatable() as exc:
         error = api_error(exc, url=url)
-        if secret and len(secret) > 3 and secret in str(error):
-            error = type(error)(str(error).replace(secret, mask_key(secret)))
+        message = scrub_credentials(str(error), url) if url is not None else str(error)
+        if secret and len(secret) > 3 and secret in message:
+            message = message.replace(secret, mask_key(secret))
+        if message != str(error):
+            error = type(error)(message)
         raise error from exc
 
 

@@ -13,6 +13,12 @@ from ._store import (
     validate_name,
 )
 from ._template import AttachmentType, MissingVariables, Template, TemplateError
+from ._trust import (
+    UntrustedTemplateError,
+    check_trust,
+    tools_needing_approval,
+    untrusted_tools_notice,
+)
 from ._yaml import parse_template, template_to_yaml
 
 __all__ = [
@@ -20,6 +26,10 @@ __all__ = [
     "MissingVariables",
     "Template",
     "TemplateError",
+    "UntrustedTemplateError",
+    "check_trust",
+    "tools_needing_approval",
+    "untrusted_tools_notice",
     "get_template_loaders",
     "list_templates",
     "load_template",

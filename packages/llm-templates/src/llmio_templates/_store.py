@@ -22,7 +22,6 @@ __all__ = [
 
 TemplateLoader = Callable[[str], Template]
 
-URL_TIMEOUT = 20.0
 MAX_URL_BYTES = 5 * 1024 * 1024
 
 # Separators, drive letters and control characters could point outside the templates directory.
@@ -106,29 +105,18 @@ def _load_file(path: Path, name: str) -> Template:
 
 
 def _load_url(url: str) -> Template:
-    import urllib.error
-    import urllib.request
+    from llm.urls import FetchError, FetchLimits, fetch_url, redact_url
 
-    request = urllib.request.Request(url, headers={"User-Agent": "llmio-templates"})
+    cap = min(MAX_URL_BYTES, FetchLimits.from_environment().max_bytes)
     try:
-        with urllib.request.urlopen(request, timeout=URL_TIMEOUT) as response:
-            body = response.read(MAX_URL_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        exc.close()  # it holds the open response
-        raise TemplateError(
-            f"Could not fetch template {url}: HTTP {exc.code} {exc.reason}"
-        ) from None
-    except urllib.error.URLError as exc:
-        raise TemplateError(f"Could not fetch template {url}: {exc.reason}") from None
-    except (TimeoutError, OSError) as exc:
-        raise TemplateError(f"Could not fetch template {url}: {exc}") from None
-    if len(body) > MAX_URL_BYTES:
-        raise TemplateError(f"Template at {url} is larger than {MAX_URL_BYTES} bytes")
+        body = fetch_url(url, what="template", max_bytes=cap).body
+    except FetchError as exc:
+        raise TemplateError(str(exc)) from None
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise TemplateError(f"Template at {url} is not UTF-8 text") from None
-    return parse_template(text, name=url)
+        raise TemplateError(f"Template at {redact_url(url)} is not UTF-8 text") from None
+    return parse_template(text, name=redact_url(url)).mark_untrusted(redact_url(url))
 
 
 def _load_with_loader(reference: str, loader: TemplateLoader, prefix: str) -> Template:
@@ -146,7 +134,9 @@ def _load_with_loader(reference: str, loader: TemplateLoader, prefix: str) -> Te
         )
     if template.name is None:
         template = template.model_copy(update={"name": reference})
-    return template
+    else:
+        template = template.model_copy()  # the loader's own object stays as it was
+    return template.mark_untrusted(reference)
 
 
 def load_template(name_or_path_or_url: str) -> Template:
@@ -154,6 +144,8 @@ def load_template(name_or_path_or_url: str) -> Template:
 
     Tried in order: a stored template name; an existing ``.yaml``/``.yml`` file;
     an ``http(s)://`` URL; ``prefix:rest`` handled by a plugin's template loader.
+    Templates from a URL or a loader come back untrusted (``template.trusted``
+    is False): see :func:`check_trust` before acting on them.
     """
     reference = name_or_path_or_url
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 __all__ = ["AttachmentType", "MissingVariables", "Template", "TemplateError"]
 
@@ -101,6 +101,27 @@ class Template(BaseModel):
     system_fragments: list[str] | None = None
     tools: list[str] | None = None
     functions: str | None = None
+
+    # Set by whoever loaded the template (see _trust.py), never by its YAML.
+    _trusted: bool = PrivateAttr(default=True)
+    _origin: str | None = PrivateAttr(default=None)
+
+    @property
+    def trusted(self) -> bool:
+        """False for templates fetched from a URL or returned by a template loader:
+        they never run ``functions:``, read local files or turn tools on by themselves."""
+        return self._trusted
+
+    @property
+    def origin(self) -> str | None:
+        """Where an untrusted template came from (its URL, or ``prefix:name``)."""
+        return self._origin
+
+    def mark_untrusted(self, origin: str) -> Template:
+        """Record that this template's text is not the user's own; returns it."""
+        self._trusted = False
+        self._origin = origin
+        return self
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], name: str | None = None) -> Template:

@@ -18,6 +18,7 @@ import click
 import llm
 
 from ..app import DefaultSubGroup
+from ..params import AtLeast
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite3
@@ -44,8 +45,12 @@ def _open_db(database: str | None, create: bool = True) -> sqlite3.Connection | 
     if create and path.exists() and not os.access(path, os.W_OK):
         # Writing commands only: reading a read-only database is fine.
         raise click.ClickException(f"{path}: the database is read-only")
+    from llm.logs import LogsDatabaseError
+
     try:
-        return open_database(path)
+        return open_database(path, reading=not create)
+    except LogsDatabaseError as exc:  # not an embeddings database: the message says so
+        raise click.ClickException(str(exc)) from exc
     except Exception as exc:  # sqlite3.DatabaseError and friends
         raise click.ClickException(f"Cannot open database {path}: {exc}") from exc
 
@@ -553,7 +558,13 @@ def _rows_from_files(
 )
 @click.option("-c", "--content", help="Content to embed for comparison")
 @click.option("--binary", is_flag=True, help="Treat input as binary data")
-@click.option("-n", "--number", type=int, default=10, help="Number of results to return")
+@click.option(
+    "-n",
+    "--number",
+    type=AtLeast(0),
+    default=10,
+    help="Number of results to return",
+)
 @click.option("-p", "--plain", is_flag=True, help="Output in plain text format")
 @click.option(
     "-d",

@@ -25,10 +25,9 @@ def _open(path: str | None, create: bool = False) -> Any:
     import llm
     import llm.logs
 
-    db_path = Path(path) if path else llm.logs_db_path()
-    if not create and not db_path.exists():
-        return None
-    return llm.logs.open_db(db_path)
+    if not create:
+        return llm.logs.open_existing(path)
+    return llm.logs.open_db(Path(path) if path else llm.logs_db_path())
 
 
 def fragment_rows(db: Any, queries: tuple = (), aliases_only: bool = False) -> list[dict]:

@@ -64,9 +64,12 @@ def register(cli: click.Group) -> None:
         """
         import llm
 
-        stored = _read_keys(llm.keys_path())
+        path = llm.keys_path()
+        stored = _read_keys(path)
         if name == NOTE_KEY or name not in stored:
             raise click.ClickException(f"No key found with name '{name}'")
+        if not isinstance(stored[name], str):
+            raise click.ClickException(f"{path}: the value of '{name}' is not a string")
         click.echo(stored[name])
 
     @keys.command(name="set")

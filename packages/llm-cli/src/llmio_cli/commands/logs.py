@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from ..params import AtLeast
+
 LOG_COLUMNS = """
     responses.id,
     responses.model,
@@ -93,7 +95,7 @@ def _open(path: str | None):
 
     if path is not None and not Path(path).exists():
         raise click.ClickException(f"No log database found at {path}")
-    return llm.logs.open_db(Path(path) if path else llm.logs_db_path())
+    return llm.logs.open_db(Path(path) if path else llm.logs_db_path(), reading=True)
 
 
 def _fetch(conn, sql: str, params: Iterable[Any] = ()) -> list[dict]:
@@ -326,7 +328,7 @@ def register(cli: click.Group) -> None:
         if not path.exists():
             click.echo(f"No log database found at {path}")
             return
-        conn = llm.logs.open_db(path)
+        conn = llm.logs.open_db(path, reading=True)
         try:
             conversations = conn.execute("select count(*) from conversations").fetchone()[0]
             responses = conn.execute("select count(*) from responses").fetchone()[0]
@@ -355,7 +357,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "-n",
         "--count",
-        type=int,
+        type=AtLeast(0),
         default=None,
         help="Number of entries to show - defaults to 3, use 0 for all",
     )

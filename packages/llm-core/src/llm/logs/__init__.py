@@ -5,16 +5,40 @@
 - :func:`load_conversation` rebuilds a conversation so it can be continued.
 """
 
-from .connection import BUSY_TIMEOUT_SECONDS, LogsDatabaseError, busy_timeout, connect, open_db
+from .connection import (
+    BUSY_TIMEOUT_SECONDS,
+    LogsDatabaseError,
+    busy_timeout,
+    check_database_kind,
+    connect,
+    is_logs_database,
+    open_db,
+    open_existing,
+    create_private_database,
+)
 from .migrations import SCHEMA_VERSION, migrate
 from .read import latest_conversation_id, load_conversation
-from .recovery import import_pending, keep_response, log_or_keep, pending_path
+from .recovery import (
+    ImportResult,
+    import_pending,
+    import_pending_records,
+    keep_response,
+    log_or_keep,
+    pending_path,
+    rejected_path,
+)
 from .write import log_response, store_fragment
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "LogsDatabaseError",
     "busy_timeout",
+    "check_database_kind",
+    "ImportResult",
+    "import_pending_records",
+    "is_logs_database",
+    "create_private_database",
+    "rejected_path",
     "SCHEMA_VERSION",
     "connect",
     "import_pending",
@@ -27,4 +51,5 @@ __all__ = [
     "log_response",
     "migrate",
     "open_db",
+    "open_existing",
 ]

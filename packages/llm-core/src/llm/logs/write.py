@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
 from typing import Any
 
@@ -118,10 +119,36 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
             for k, v in row.items()}
 
 
+class InvalidOperation(ValueError):
+    """A log operation names a table, verb or column this release does not write."""
+
+
+#: The only tables an ``insert`` operation may name, and the only verbs: operations
+#: can come from the recovery file, so nothing in them reaches SQL text unchecked.
+_INSERT_TABLES = frozenset({"conversations", "responses", "attachments", "prompt_attachments", "schemas"})
+_FRAGMENT_TABLES = frozenset({"prompt_fragments", "system_fragments"})
+_VERBS = {"INSERT": "INSERT", "INSERT OR IGNORE": "INSERT OR IGNORE"}
+_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _allowed(name: Any, allowed: Any, what: str) -> str:
+    if not isinstance(name, str) or name not in allowed:
+        raise InvalidOperation(f"unknown {what} {name!r}")
+    return name
+
+
 def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any], verb: str = "INSERT") -> None:
+    sql_verb = _VERBS.get(verb) if isinstance(verb, str) else None
+    if sql_verb is None:
+        raise InvalidOperation(f"unknown verb {verb!r}")
+    if not isinstance(row, dict) or not row:
+        raise InvalidOperation(f"no row to insert into {table}")
+    for column in row:
+        if not isinstance(column, str) or not _COLUMN.match(column):
+            raise InvalidOperation(f"invalid column name {column!r}")
     columns = ", ".join(f"[{c}]" for c in row)
     marks = ", ".join("?" for _ in row)
-    conn.execute(f"{verb} INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+    conn.execute(f"{sql_verb} INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
 
 
 def store_fragment(conn: sqlite3.Connection, fragment: Any) -> int:
@@ -154,15 +181,19 @@ def _tool_id(conn: sqlite3.Connection, op: Operation) -> int:
 def _apply(conn: sqlite3.Connection, ops: list[Operation]) -> None:
     from ..fragments import Fragment
 
+    if not isinstance(ops, list):
+        raise InvalidOperation("operations must be a list")
     tool_ids: dict[str, int] = {}
     for op in ops:
         kind = op["op"]
         if kind == "insert":
-            _insert(conn, op["table"], _decode(op["row"]), op["verb"])
+            table = _allowed(op["table"], _INSERT_TABLES, "table")
+            _insert(conn, table, _decode(op["row"]), op["verb"])
         elif kind == "fragment":
+            table = _allowed(op["table"], _FRAGMENT_TABLES, "table")
             fragment_id = store_fragment(conn, Fragment(op["content"], op.get("source")))
-            _insert(conn, op["table"], {"response_id": op["response_id"], "fragment_id": fragment_id,
-                                        "order": op["order"]}, "INSERT OR IGNORE")
+            _insert(conn, table, {"response_id": op["response_id"], "fragment_id": fragment_id,
+                                  "order": op["order"]}, "INSERT OR IGNORE")
         elif kind == "tool":
             tool_ids[op["name"]] = _tool_id(conn, op)
             _insert(conn, "tool_responses", {"tool_id": tool_ids[op["name"]], "response_id": op["response_id"]},
@@ -176,7 +207,7 @@ def _apply(conn: sqlite3.Connection, ops: list[Operation]) -> None:
                                            "name": op["name"], "output": op["output"],
                                            "tool_call_id": op["tool_call_id"], "exception": op["exception"]})
         else:
-            raise ValueError(f"Unknown log operation {kind!r}")
+            raise InvalidOperation(f"unknown log operation {kind!r}")
 
 
 def apply_operations(conn: sqlite3.Connection, ops: list[Operation]) -> None:
