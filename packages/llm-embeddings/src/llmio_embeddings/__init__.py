@@ -4,7 +4,7 @@
 are imported only when a collection is opened or searched.
 """
 
-from .collection import Collection, Entry, open_database
+from .collection import Collection, parallel_batches
 from .errors import (
     CollectionDoesNotExist,
     ContentTypeError,
@@ -14,16 +14,33 @@ from .errors import (
     ModelMismatchError,
 )
 from .migrations import migrate
+from .sqlite_storage import SQLiteStorage, list_collections, open_database
+from .storage import (
+    CollectionInfo,
+    CollectionStorage,
+    Entry,
+    StoredItem,
+    open_storage,
+    storage_backends,
+)
 
 __all__ = [
     "Collection",
     "CollectionDoesNotExist",
+    "CollectionInfo",
+    "CollectionStorage",
     "ContentTypeError",
     "DimensionMismatchError",
     "EmbeddingsError",
     "Entry",
     "ItemNotFoundError",
     "ModelMismatchError",
+    "SQLiteStorage",
+    "StoredItem",
+    "list_collections",
     "migrate",
     "open_database",
+    "open_storage",
+    "parallel_batches",
+    "storage_backends",
 ]
