@@ -71,8 +71,12 @@ def connection_of(db: Any) -> sqlite3.Connection:
     raise TypeError(f"Expected a sqlite-utils Database, not {type(db).__name__}")
 
 
-def list_collections(conn: sqlite3.Connection) -> list[CollectionInfo]:
-    """Every collection in an embeddings database, by name (none if it has no tables)."""
+def list_collections(db: Any) -> list[CollectionInfo]:
+    """Every collection in an embeddings database (SQLite or a storage backend), by
+    name; none if the database has no tables yet."""
+    if isinstance(db, CollectionStorage):
+        return db.collections()
+    conn = connection_of(db)
     if not conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collections'"
     ).fetchone():
