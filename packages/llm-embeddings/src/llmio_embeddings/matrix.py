@@ -129,6 +129,8 @@ def top_rows(scores: Any, number: int, dead: Any = None) -> list[int]:
     number = min(number, total)
     if number <= 0:
         return []
+    if np.isnan(scores).any():  # a damaged cache: put those rows first, the fetch rejects them
+        scores = np.where(np.isnan(scores), np.float32(np.inf), scores)
     if number < total:
         best = np.argpartition(scores, total - number)[total - number :]
     else:
@@ -136,7 +138,7 @@ def top_rows(scores: Any, number: int, dead: Any = None) -> list[int]:
     floor = float(scores[best].min())
     close = np.flatnonzero(scores >= floor - MARGIN)
     # Ties beyond a few hundred (many identical vectors) are not worth fetching.
-    chosen = close if close.shape[0] <= number + 256 else best
+    chosen = np.union1d(best, close) if close.shape[0] <= number + 256 else best
     return [int(row) for row in chosen]
 
 

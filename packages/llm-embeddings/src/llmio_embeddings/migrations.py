@@ -53,10 +53,12 @@ TRIGGERS = {
     "embeddings_version_update": (
         "CREATE TRIGGER [embeddings_version_update] "
         "AFTER UPDATE OF [embedding], [id], [collection_id] ON [embeddings] BEGIN "
-        + _BUMP.format(row="old")
-        + " "
         + _BUMP.format(row="new")
-        + " END"
+        # and the collection the row moved out of, if any
+        + " INSERT INTO [collection_versions] ([collection_id], [version]) "
+        "SELECT old.[collection_id], abs(random() % 1000000000000) "
+        "WHERE old.[collection_id] IS NOT new.[collection_id] "
+        "ON CONFLICT ([collection_id]) DO UPDATE SET [version] = [version] + 1; END"
     ),
     "embeddings_version_delete": (
         "CREATE TRIGGER [embeddings_version_delete] AFTER DELETE ON [embeddings] BEGIN "

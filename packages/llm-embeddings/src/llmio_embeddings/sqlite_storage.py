@@ -143,6 +143,13 @@ class SQLiteStorage(CollectionStorage):
                     "INSERT INTO collections (name, model) VALUES (?, ?)", [name, model_id]
                 )
                 row = (int(cursor.lastrowid), model_id)  # type: ignore[arg-type]
+                # Its counter starts at random (one left by a deleted collection
+                # with the same ID carries on instead).
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO collection_versions (collection_id, version) "
+                    "VALUES (?, abs(random() % 1000000000000))",
+                    [row[0]],
+                )
         return row
 
     def collections(self) -> list[CollectionInfo]:
