@@ -170,3 +170,70 @@ def test_cli_parallel_option_validated(tmp_path, text_model):
     )
     assert result.exit_code == 2
     assert "--parallel" in result.stderr
+
+
+SLOW_CLI = r"""
+import sys, time, llm
+from llm.plugins import pm
+
+class Slow(llm.EmbeddingModel):
+    model_id = "slow"
+    parallel_batches = 2
+
+    def embed_batch(self, items):
+        time.sleep(0.05)
+        return [[1.0, float(len(item))] for item in items]
+
+class Plugin:
+    __name__ = "slow-model"
+
+    @llm.hookimpl
+    def register_embedding_models(self, register):
+        register(Slow())
+
+pm.register(Plugin(), name="slow-model")
+from llmio_cli.app import main
+sys.argv = ["llm", *sys.argv[1:]]
+main()
+"""
+
+
+def test_progress_bar_with_rate_and_eta_only_on_a_terminal(tmp_path):
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    csv = tmp_path / "rows.csv"
+    csv.write_text("id,text\n" + "".join(f"{i},text {i}\n" for i in range(24)))
+    argv = [sys.executable, "-c", SLOW_CLI, "embed-multi", "items", str(csv), "-m", "slow",
+            "--batch-size", "2"]
+    env = dict(os.environ, LLM_LOAD_PLUGINS="")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [*argv, "-d", str(tmp_path / "tty.db")],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal, env=env,
+    )
+    os.close(terminal)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert process.wait(timeout=60) == 0
+    assert process.stdout.read() == b""
+    text = screen.decode()
+    assert "Embedding" in text and "24/24" in text
+    assert re.search(r" 1\d/24  \d+ items/s, 0:00:0\d left", text), text  # position, rate, ETA
+    piped = subprocess.run(
+        [*argv, "-d", str(tmp_path / "pipe.db")], capture_output=True, env=env, timeout=60
+    )
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, b"", b"")
+    assert stored(sqlite_utils.Database(tmp_path / "pipe.db")) == stored(
+        sqlite_utils.Database(tmp_path / "tty.db")
+    )

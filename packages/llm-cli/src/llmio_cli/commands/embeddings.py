@@ -368,14 +368,18 @@ def _progress(total: int) -> Iterator[Any]:
 
     def rate(_: Any) -> str:
         elapsed = time.monotonic() - started
-        return f"{done / elapsed:,.0f} items/s" if elapsed > 0 and done else ""
+        if not done or elapsed <= 0:
+            return ""
+        per_second = done / elapsed
+        left = int(max(total - done, 0) / per_second)
+        return f"{per_second:,.0f} items/s, {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} left"
 
     with click.progressbar(
         length=total,
         label="Embedding",
         file=sys.stderr,
         show_pos=True,
-        show_eta=True,
+        show_eta=False,
         item_show_func=rate,
     ) as bar:
 
