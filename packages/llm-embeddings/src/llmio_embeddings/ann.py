@@ -28,9 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 # Collections at least this large get an index automatically after a write
 # (``LLM_EMBEDDINGS_INDEX_THRESHOLD`` changes it; 0 turns that off).
 DEFAULT_THRESHOLD = 500_000
-# Pending rows (appended or replaced since the index was saved) folded into the
-# index once they exceed this share of the collection, or 10,000 rows.
+# Pending rows (appended or replaced since the index was saved) are folded into
+# the index once they exceed this share of the collection and CATCH_UP_ROWS.
 CATCH_UP = 0.02
+CATCH_UP_ROWS = 10_000
 # How many candidates the index proposes per result asked for.
 OVERSAMPLE = 4
 _MIN_CANDIDATES = 64
@@ -89,7 +90,7 @@ def update(cache: MatrixCache, snapshot: Snapshot, force: bool) -> bool:
     path = cache.path(".usearch")
     if state is not None and path.exists() and not force:
         pending = snapshot.rows - state["rows"] + len(state.get("dirty", []))
-        if pending <= max(10_000, CATCH_UP * snapshot.rows):
+        if pending <= max(CATCH_UP_ROWS, CATCH_UP * snapshot.rows):
             return True
         from usearch.index import Index
 
