@@ -13,6 +13,7 @@ from .errors import (
     ItemNotFoundError,
     ModelMismatchError,
 )
+from .inputs import InputError, InputRows, read_input
 from .migrations import migrate
 from .sqlite_storage import SQLiteStorage, list_collections, open_database
 from .storage import (
@@ -33,6 +34,8 @@ __all__ = [
     "DimensionMismatchError",
     "EmbeddingsError",
     "Entry",
+    "InputError",
+    "InputRows",
     "ItemNotFoundError",
     "ModelMismatchError",
     "SQLiteStorage",
@@ -42,5 +45,6 @@ __all__ = [
     "open_database",
     "open_storage",
     "parallel_batches",
+    "read_input",
     "storage_backends",
 ]
