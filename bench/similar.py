@@ -110,7 +110,12 @@ def build(db_path: Path, rows: int, dims: int) -> float:
                 "INSERT INTO embeddings (collection_id, id, embedding, content, metadata, updated)"
                 " VALUES (?, ?, ?, ?, NULL, 0)",
                 (
-                    (collection.id, f"item-{offset + i}", matrix[i].tobytes(), f"content {offset + i}")
+                    (
+                        collection.id,
+                        f"item-{offset + i}",
+                        matrix[i].tobytes(),
+                        f"content {offset + i}",
+                    )
                     for i in range(matrix.shape[0])
                 ),
             )
@@ -227,7 +232,9 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         env["LLM_EMBEDDINGS_INDEX_THRESHOLD"] = "0"  # the index only when asked for
-        os.environ.update(LLM_USER_PATH=tmp, LLM_LOAD_PLUGINS="", LLM_EMBEDDINGS_INDEX_THRESHOLD="0")
+        os.environ.update(
+            LLM_USER_PATH=tmp, LLM_LOAD_PLUGINS="", LLM_EMBEDDINGS_INDEX_THRESHOLD="0"
+        )
         from llm.plugins import pm
 
         pm.register(bench_model_plugin(args.dims), name="bench-embedding-model")
@@ -240,8 +247,10 @@ def main() -> None:
             f"collection: {args.rows:,} x {args.dims} float32 ({CENTRES} centres, noise {NOISE})"
             f" = {raw / 1e6:.1f} MB raw; database {db_path.stat().st_size / 1e6:.1f} MB"
         )
-        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-              f"load average {os.getloadavg()[0]:.1f} at the start")
+        print(
+            f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+            f"load average {os.getloadavg()[0]:.1f} at the start"
+        )
 
         from llmio_embeddings import Collection
 
@@ -250,21 +259,27 @@ def main() -> None:
         shutil.rmtree(cache_folder, ignore_errors=True)
         started = time.perf_counter()
         collection.similar_by_vector([1.0] * args.dims, exact=True)
-        print(f"cache built from SQLite in {time.perf_counter() - started:.2f} s "
-              f"(one-off; later writes patch it)")
+        print(
+            f"cache built from SQLite in {time.perf_counter() - started:.2f} s "
+            f"(one-off; later writes patch it)"
+        )
         if args.index:
             started = time.perf_counter()
             collection.build_index()
-            print(f"index built in {time.perf_counter() - started:.1f} s "
-                  f"({(cache_folder / 'c1.usearch').stat().st_size / 1e6:.0f} MB)")
+            print(
+                f"index built in {time.perf_counter() - started:.1f} s "
+                f"({(cache_folder / 'c1.usearch').stat().st_size / 1e6:.0f} MB)"
+            )
 
         rng = np.random.default_rng(7)
         queries = [q.tolist() for q in clustered(rng, 200, args.dims)]
         timed_search(collection, queries[:3], exact=True)  # warm the page cache
         walls, cpus, exact_results = timed_search(collection, queries, exact=True)
         print(f"\nin process, similar_by_vector(number=10), {len(queries)} queries, warm cache:")
-        print(f"  exact    {ms(statistics.median(walls))} wall median, "
-              f"{ms(statistics.median(cpus))} CPU median")
+        print(
+            f"  exact    {ms(statistics.median(walls))} wall median, "
+            f"{ms(statistics.median(cpus))} CPU median"
+        )
         if args.index:
             timed_search(collection, queries[:3], exact=False)
             iwalls, icpus, index_results = timed_search(collection, queries, exact=False)
@@ -272,9 +287,11 @@ def main() -> None:
                 len({e.id for e in a} & {e.id for e in b}) / 10
                 for a, b in zip(index_results, exact_results)
             )
-            print(f"  index    {ms(statistics.median(iwalls))} wall median, "
-                  f"{ms(statistics.median(icpus))} CPU median; recall@10 {recall:.3f} "
-                  f"(min {min(len({e.id for e in a} & {e.id for e in b}) for a, b in zip(index_results, exact_results))}/10)")
+            print(
+                f"  index    {ms(statistics.median(iwalls))} wall median, "
+                f"{ms(statistics.median(icpus))} CPU median; recall@10 {recall:.3f} "
+                f"(min {min(len({e.id for e in a} & {e.id for e in b}) for a, b in zip(index_results, exact_results))}/10)"
+            )
 
         floor = {
             "python -c pass": [sys.executable, "-c", "pass"],
@@ -283,30 +300,64 @@ def main() -> None:
         llm_script = str(Path(sys.executable).parent / "llm")
         commands = dict(floor)
         commands["llm similar bench item-123 --exact"] = [
-            llm_script, "similar", COLLECTION, "item-123", "--exact"]
+            llm_script,
+            "similar",
+            COLLECTION,
+            "item-123",
+            "--exact",
+        ]
         commands["llm similar bench -c query --exact"] = [
-            sys.executable, __file__, "--run-cli", "--dims", str(args.dims), "--",
-            "similar", COLLECTION, "-c", "query", "--exact"]
+            sys.executable,
+            __file__,
+            "--run-cli",
+            "--dims",
+            str(args.dims),
+            "--",
+            "similar",
+            COLLECTION,
+            "-c",
+            "query",
+            "--exact",
+        ]
         if args.index:
             commands["llm similar bench item-123 (index)"] = [
-                llm_script, "similar", COLLECTION, "item-123"]
+                llm_script,
+                "similar",
+                COLLECTION,
+                "item-123",
+            ]
             commands["llm similar bench -c query (index)"] = [
-                sys.executable, __file__, "--run-cli", "--dims", str(args.dims), "--",
-                "similar", COLLECTION, "-c", "query"]
+                sys.executable,
+                __file__,
+                "--run-cli",
+                "--dims",
+                str(args.dims),
+                "--",
+                "similar",
+                COLLECTION,
+                "-c",
+                "query",
+            ]
         cli = cli_times(env, commands, args.repeat)
         base_wall, _, base_cpu, _ = cli["llm --version"]
         print(f"\nCLI end to end ({args.repeat} runs after 2 warm-ups):")
         print(f"  {'':38} wall median  wall min  CPU median   CPU min   above llm --version")
         for label, (wall, wall_min, cpu, cpu_min) in cli.items():
-            above = "" if label in floor else f"  +{ms(wall - base_wall).strip()} wall, +{ms(cpu - base_cpu).strip()} CPU"
+            above = (
+                ""
+                if label in floor
+                else f"  +{ms(wall - base_wall).strip()} wall, +{ms(cpu - base_cpu).strip()} CPU"
+            )
             print(f"  {label:38} {ms(wall)} {ms(wall_min)} {ms(cpu)} {ms(cpu_min)}{above}")
 
         print("\nmemory of one query in a fresh process (warm page cache):")
         for mode in ("exact", "index") if args.index else ("exact",):
             growth, traced, base_anon = memory(db_path, args.dims, mode)
-            print(f"  {mode:6} private (anonymous) memory peak growth {growth / 1e6:6.1f} MB "
-                  f"= {growth / raw:.3f} x the matrix ({raw / 1e6:.0f} MB); tracemalloc peak "
-                  f"{traced / 1e6:.1f} MB; process private memory before {base_anon / 1e6:.0f} MB")
+            print(
+                f"  {mode:6} private (anonymous) memory peak growth {growth / 1e6:6.1f} MB "
+                f"= {growth / raw:.3f} x the matrix ({raw / 1e6:.0f} MB); tracemalloc peak "
+                f"{traced / 1e6:.1f} MB; process private memory before {base_anon / 1e6:.0f} MB"
+            )
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     finally:
         if not args.workdir:

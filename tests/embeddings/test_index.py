@@ -65,7 +65,9 @@ def recall(collection, queries, number=10):
         for entry in approximate:
             if entry.id in exact_scores:
                 assert entry.score == exact_scores[entry.id]
-        assert [e.score for e in approximate] == sorted((e.score for e in approximate), reverse=True)
+        assert [e.score for e in approximate] == sorted(
+            (e.score for e in approximate), reverse=True
+        )
     return hits / (number * len(queries))
 
 
@@ -85,7 +87,9 @@ def test_exact_skips_the_index(big, used):
 def test_new_and_changed_rows_are_found_before_the_index_catches_up(big, used):
     big.build_index()
     target = clustered(4, 1)[0]
-    big.embed_multi([("new", json.dumps(target.tolist())), ("v0005", json.dumps((-target).tolist()))])
+    big.embed_multi(
+        [("new", json.dumps(target.tolist())), ("v0005", json.dumps((-target).tolist()))]
+    )
     state = header(big)["index"]
     assert state == {"rows": 3000, "dirty": [5]}
     assert big.similar_by_vector(target.tolist(), 1)[0].id == "new"
@@ -109,9 +113,13 @@ def test_pending_rows_are_folded_into_the_index(big, monkeypatch):
 def test_built_automatically_past_the_threshold(path, text_model, monkeypatch):
     monkeypatch.setenv("LLM_EMBEDDINGS_INDEX_THRESHOLD", "500")
     collection = Collection("auto", str(path), model=text_model)
-    collection.embed_multi((f"a{i}", json.dumps(v.tolist())) for i, v in enumerate(clustered(8, 400)))
+    collection.embed_multi(
+        (f"a{i}", json.dumps(v.tolist())) for i, v in enumerate(clustered(8, 400))
+    )
     assert not (path.parent / "embeddings.db.vectors" / "c1.usearch").exists()
-    collection.embed_multi((f"b{i}", json.dumps(v.tolist())) for i, v in enumerate(clustered(9, 200)))
+    collection.embed_multi(
+        (f"b{i}", json.dumps(v.tolist())) for i, v in enumerate(clustered(9, 200))
+    )
     assert (path.parent / "embeddings.db.vectors" / "c1.usearch").exists()
     assert header(collection)["index"] == {"rows": 600, "dirty": []}
 

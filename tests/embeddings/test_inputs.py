@@ -20,8 +20,16 @@ EXPECTED = [("one", "aa b"), ("two", "cc dd")]
         ("d.csv", "id,title,content\none,aa,b\ntwo,cc,dd\n", None),
         ("d.tsv", "id\ttitle\tcontent\none\taa\tb\ntwo\tcc\tdd\n", None),
         ("d.csv", '\ufeffid,title,content\none,aa,b\n"two","cc","dd"\n', None),
-        ("d.json", json.dumps([{"id": "one", "t": "aa", "c": "b"}, {"id": "two", "t": "cc", "c": "dd"}]), None),
-        ("d.jsonl", '{"id": "one", "t": "aa", "c": "b"}\n\n{"id": "two", "t": "cc", "c": "dd"}\n', None),
+        (
+            "d.json",
+            json.dumps([{"id": "one", "t": "aa", "c": "b"}, {"id": "two", "t": "cc", "c": "dd"}]),
+            None,
+        ),
+        (
+            "d.jsonl",
+            '{"id": "one", "t": "aa", "c": "b"}\n\n{"id": "two", "t": "cc", "c": "dd"}\n',
+            None,
+        ),
         ("d.txt", '{"id": "one", "t": "aa", "c": "b"}\n{"id": "two", "t": "cc", "c": "dd"}', "nl"),
         ("d.txt", "id;x\none,aa b\ntwo,cc dd\n".replace(";", ","), "csv"),
     ],
@@ -48,8 +56,16 @@ def test_values_joined_and_non_strings_as_json(tmp_path):
         ("id,content\n,a\n", None, "Line 2: the ID (first column) is empty"),
         ("[1, 2]", None, "JSON item 1 is not an object"),
         ('"text"', "json", "JSON input must be a list of objects"),
-        ('[{"id": 1, "a": 2},\n {"id" 2}]', None, "Invalid JSON on line 2, column 8: Expecting ':' delimiter"),
-        ('{"id": 1, "a": 2}\n\n{"id": 2\n', None, "Invalid JSON on line 3: Expecting ',' delimiter"),
+        (
+            '[{"id": 1, "a": 2},\n {"id" 2}]',
+            None,
+            "Invalid JSON on line 2, column 8: Expecting ':' delimiter",
+        ),
+        (
+            '{"id": 1, "a": 2}\n\n{"id": 2\n',
+            None,
+            "Invalid JSON on line 3: Expecting ',' delimiter",
+        ),
         ('{"id": 1, "a": 2}\n[1]\n', None, "Line 2: expected a JSON object"),
         ("   \n", None, "No data found in standard input"),
     ],
@@ -120,8 +136,17 @@ def test_cli_warns_when_a_glob_matches_nothing(tmp_path, text_model):
     (tmp_path / "docs" / "a.txt").write_text("alpha")
     result = CliRunner().invoke(
         cli,
-        ["embed-multi", "items", "-m", "et", "-d", str(tmp_path / "e.db"),
-         "--files", str(tmp_path / "docs"), "*.zzz"],
+        [
+            "embed-multi",
+            "items",
+            "-m",
+            "et",
+            "-d",
+            str(tmp_path / "e.db"),
+            "--files",
+            str(tmp_path / "docs"),
+            "*.zzz",
+        ],
     )
     assert result.exit_code == 0
     assert result.stderr == f"Warning: no files match '*.zzz' in {tmp_path / 'docs'}\n"

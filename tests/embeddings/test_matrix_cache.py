@@ -150,24 +150,24 @@ with conn:
 """
 
 
-def run_elsewhere(path, statements):
-    """Plain sqlite3 in another process: no llm code, only the database's own triggers."""
-    script = OTHER_PROCESS.format(statements=textwrap.indent(textwrap.dedent(statements), "    "))
-    subprocess.run([sys.executable, "-c", script, str(path)], check=True)
-
-
 @pytest.mark.parametrize(
     "change",
     [
         # insert: a new item that is the best match for the query
-        "conn.execute(\"INSERT INTO embeddings (collection_id, id, embedding) VALUES (1, 'zz', ?)\","
-        " [pack([1.0] + [0.0] * 15)])",
+        (
+            'conn.execute("INSERT INTO embeddings (collection_id, id, embedding) '
+            "VALUES (1, 'zz', ?)\", [pack([1.0] + [0.0] * 15)])"
+        ),
         # update in place: an item's vector becomes the best match
-        "conn.execute(\"UPDATE embeddings SET embedding = ? WHERE id = 'item-007'\","
-        " [pack([1.0] + [0.0] * 15)])",
+        (
+            "conn.execute(\"UPDATE embeddings SET embedding = ? WHERE id = 'item-007'\","
+            " [pack([1.0] + [0.0] * 15)])"
+        ),
         # delete the current best matches
-        "conn.execute(\"DELETE FROM embeddings WHERE id IN ({})\".format(','.join('?' * 3)),"
-        " sys.argv[2:5])",
+        (
+            "conn.execute(\"DELETE FROM embeddings WHERE id IN ({})\".format(','.join('?' * 3)),"
+            " sys.argv[2:5])"
+        ),
     ],
     ids=["insert", "update", "delete"],
 )
@@ -343,7 +343,10 @@ def test_missing_triggers_are_restored_and_move_every_counter(path, text_model):
     reopened = Collection("things", str(path))
     assert [e.id for e in reopened.similar_by_vector([1, 0], number=1)] == ["b"]
     assert "rebuild" in reopened.storage.timings
-    names = {r[0] for r in sqlite_utils.Database(path).execute(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-    )}
+    names = {
+        r[0]
+        for r in sqlite_utils.Database(path).execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        )
+    }
     assert names == {f"embeddings_version_{n}" for n in ("insert", "update", "delete")}

@@ -151,8 +151,20 @@ def test_cli_parallel_against_the_openai_server(tmp_path, slow_server):
     for parallel, name in (("1", "one.db"), ("5", "many.db")):
         result = runner.invoke(
             cli,
-            ["embed-multi", "items", str(csv), "-m", "3-small", "--batch-size", "10",
-             "--parallel", parallel, "-d", str(tmp_path / name), "--store"],
+            [
+                "embed-multi",
+                "items",
+                str(csv),
+                "-m",
+                "3-small",
+                "--batch-size",
+                "10",
+                "--parallel",
+                parallel,
+                "-d",
+                str(tmp_path / name),
+                "--store",
+            ],
             catch_exceptions=False,
         )
         assert (result.exit_code, result.output) == (0, "")
@@ -207,13 +219,26 @@ def test_progress_bar_with_rate_and_eta_only_on_a_terminal(tmp_path):
 
     csv = tmp_path / "rows.csv"
     csv.write_text("id,text\n" + "".join(f"{i},text {i}\n" for i in range(24)))
-    argv = [sys.executable, "-c", SLOW_CLI, "embed-multi", "items", str(csv), "-m", "slow",
-            "--batch-size", "2"]
+    argv = [
+        sys.executable,
+        "-c",
+        SLOW_CLI,
+        "embed-multi",
+        "items",
+        str(csv),
+        "-m",
+        "slow",
+        "--batch-size",
+        "2",
+    ]
     env = dict(os.environ, LLM_LOAD_PLUGINS="")
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [*argv, "-d", str(tmp_path / "tty.db")],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal, env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=env,
     )
     os.close(terminal)
     screen = b""
@@ -231,7 +256,11 @@ def test_progress_bar_with_rate_and_eta_only_on_a_terminal(tmp_path):
     assert "Embedding" in text and "24/24" in text
     assert re.search(r" 1\d/24  \d+ items/s, 0:00:0\d left", text), text  # position, rate, ETA
     piped = subprocess.run(
-        [*argv, "-d", str(tmp_path / "pipe.db")], capture_output=True, env=env, timeout=60
+        [*argv, "-d", str(tmp_path / "pipe.db")],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
     assert (piped.returncode, piped.stdout, piped.stderr) == (0, b"", b"")
     assert stored(sqlite_utils.Database(tmp_path / "pipe.db")) == stored(

@@ -18,7 +18,7 @@ README = Path(__file__).resolve().parents[2] / "packages" / "llm-embeddings" / "
 def example(heading: str) -> str:
     text = README.read_text(encoding="utf-8")
     section = text.split(f"## {heading}\n", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
 def test_embed_a_csv_file_from_python(tmp_path):
@@ -40,14 +40,24 @@ def test_embed_a_csv_file_from_python(tmp_path):
         )
         run = subprocess.run(
             [sys.executable, "-c", example("Embed a CSV file from Python")],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert run.returncode == 0, run.stderr
         # again: nothing changed, so only the query is embedded
         before = len(server.requests)
         again = subprocess.run(
             [sys.executable, "-c", example("Embed a CSV file from Python")],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         )
         assert again.stdout == run.stdout
         assert [r.body["input"] for r in server.requests[before:]] == [["llamas"]]
@@ -64,7 +74,9 @@ def test_embed_a_csv_file_from_python(tmp_path):
     conn = sqlite3.connect(tmp_path / "embeddings.db")
     rows = conn.execute("SELECT id, content, embedding FROM embeddings ORDER BY id").fetchall()
     assert [(id, content) for id, content, _ in rows] == [
-        ("1", first["input"][0]), ("2", first["input"][1]), ("3", first["input"][2]),
+        ("1", first["input"][0]),
+        ("2", first["input"][1]),
+        ("3", first["input"][2]),
         ("4", "Kayaks"),
     ]
     # what it printed: the three best by cosine against the server's vector for "llamas"
@@ -72,7 +84,9 @@ def test_embed_a_csv_file_from_python(tmp_path):
     scored = []
     for id, content, blob in rows:
         vector = np.frombuffer(blob, "<f4").astype(np.float64)
-        scored.append((-(vector @ query) / np.linalg.norm(vector) / np.linalg.norm(query), id, content))
+        scored.append(
+            (-(vector @ query) / np.linalg.norm(vector) / np.linalg.norm(query), id, content)
+        )
     expected = "".join(
         f"{id} {round(-score, 4)} {content}\n" for score, id, content in sorted(scored)[:3]
     )

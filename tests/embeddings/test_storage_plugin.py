@@ -148,7 +148,10 @@ def test_cli_uses_the_backend_named_by_d(dict_storage, text_model, tmp_path):
     assert (result.exit_code, result.output) == (0, "")
     result = runner.invoke(cli, ["similar", "docs", "-c", "aab", "-n", "1", "-d", "dict://two"])
     assert json.loads(result.stdout) == {
-        "id": "c", "score": pytest.approx(3 / math.sqrt(10)), "content": "ab", "metadata": None
+        "id": "c",
+        "score": pytest.approx(3 / math.sqrt(10)),
+        "content": "ab",
+        "metadata": None,
     }
     result = runner.invoke(cli, ["collections", "list", "-d", "dict://two"])
     assert result.stdout == "docs: embed-text\n  3 embeddings\n"
@@ -159,6 +162,8 @@ def test_unknown_scheme_is_one_line_error(dict_storage, text_model):
     result = CliRunner().invoke(cli, ["collections", "list", "-d", "nosuch://x"])
     assert (result.exit_code, result.stderr) == (
         1,
-        "Error: No embedding storage is registered for 'nosuch://': install the plugin "
-        "that provides it\n",
+        (
+            "Error: No embedding storage is registered for 'nosuch://': install the plugin "
+            "that provides it\n"
+        ),
     )

@@ -225,7 +225,8 @@ class _NumberedLines:
         self.number = 0
 
     def __iter__(self) -> Iterator[str]:
-        for self.number, line in enumerate(self.lines, 1):  # noqa: B007
+        for number, line in enumerate(self.lines, 1):
+            self.number = number
             yield line
 
 

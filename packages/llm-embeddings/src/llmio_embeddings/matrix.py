@@ -114,8 +114,7 @@ def unit_query(vector: Sequence[float], dims: int) -> Any:
     query = np.asarray(vector, dtype=np.float64).reshape(-1)
     if query.shape[0] != dims:
         raise DimensionMismatchError(
-            f"Query vector has {query.shape[0]} dimensions but the collection's vectors "
-            f"have {dims}"
+            f"Query vector has {query.shape[0]} dimensions but the collection's vectors have {dims}"
         )
     norm = float(np.linalg.norm(query))
     return (query / norm if norm else query).astype(np.float32)
@@ -350,9 +349,7 @@ class MatrixCache:
             return None
         if offsets[0] != 0 or offsets[-1] != names_size or (np.diff(offsets) < 0).any():
             return None
-        return Snapshot(
-            version, matrix, offsets, names, header.get("index"), self.stem, closers
-        )
+        return Snapshot(version, matrix, offsets, names, header.get("index"), self.stem, closers)
 
     # -- writing -------------------------------------------------------------------
 

@@ -100,13 +100,13 @@ class _Transaction:
         self.immediate = immediate
         self.began = False
 
-    def __enter__(self) -> _Transaction:
+    def __enter__(self) -> _Transaction:  # noqa: PYI034 - never subclassed
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN IMMEDIATE" if self.immediate else "BEGIN")
             self.began = True
         return self
 
-    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if not self.began:
             return
         if exc_type is None:
@@ -313,9 +313,7 @@ class SQLiteStorage(CollectionStorage):
                 if snapshot is not None:
                     self.timings["open"] = time.perf_counter() - started
                     try:
-                        return self._finish(
-                            snapshot, collection_id, vector, wanted, skip_id, exact
-                        )
+                        return self._finish(snapshot, collection_id, vector, wanted, skip_id, exact)
                     finally:
                         snapshot.close()
         with cache.locked(exclusive=True):

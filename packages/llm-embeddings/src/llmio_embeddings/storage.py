@@ -114,10 +114,10 @@ class CollectionStorage(ABC):
         """Build an approximate index if the backend has one; whether it did."""
         return False
 
-    def after_writes(self, collection_id: Any) -> None:  # noqa: B027 - optional
+    def after_writes(self, collection_id: Any) -> None:
         """Called once after a run of writes (upkeep such as index building)."""
 
-    def close(self) -> None:  # noqa: B027 - optional
+    def close(self) -> None:
         """Release connections."""
 
 

@@ -372,7 +372,9 @@ def _progress(total: int) -> Iterator[Any]:
             return ""
         per_second = done / elapsed
         left = int(max(total - done, 0) / per_second)
-        return f"{per_second:,.0f} items/s, {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} left"
+        return (
+            f"{per_second:,.0f} items/s, {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} left"
+        )
 
     with click.progressbar(
         length=total,
