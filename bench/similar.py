@@ -298,46 +298,25 @@ def main() -> None:
             "llm --version": [str(Path(sys.executable).parent / "llm"), "--version"],
         }
         llm_script = str(Path(sys.executable).parent / "llm")
+        with_model = [sys.executable, __file__, "--run-cli", "--dims", str(args.dims), "--"]
         commands = dict(floor)
-        commands["llm similar bench item-123 --exact"] = [
-            llm_script,
-            "similar",
-            COLLECTION,
-            "item-123",
-            "--exact",
-        ]
-        commands["llm similar bench -c query --exact"] = [
-            sys.executable,
-            __file__,
-            "--run-cli",
-            "--dims",
-            str(args.dims),
-            "--",
-            "similar",
-            COLLECTION,
-            "-c",
-            "query",
-            "--exact",
-        ]
-        if args.index:
-            commands["llm similar bench item-123 (index)"] = [
-                llm_script,
-                "similar",
-                COLLECTION,
-                "item-123",
-            ]
-            commands["llm similar bench -c query (index)"] = [
-                sys.executable,
-                __file__,
-                "--run-cli",
-                "--dims",
-                str(args.dims),
-                "--",
-                "similar",
-                COLLECTION,
-                "-c",
-                "query",
-            ]
+        for mode, extra in (("--exact", ["--exact"]), ("(index)", [])):
+            if extra or args.index:
+                commands[f"llm similar bench item-123 {mode}"] = [
+                    llm_script,
+                    "similar",
+                    COLLECTION,
+                    "item-123",
+                    *extra,
+                ]
+                commands[f"llm similar bench -c query {mode}"] = [
+                    *with_model,
+                    "similar",
+                    COLLECTION,
+                    "-c",
+                    "query",
+                    *extra,
+                ]
         cli = cli_times(env, commands, args.repeat)
         base_wall, _, base_cpu, _ = cli["llm --version"]
         print(f"\nCLI end to end ({args.repeat} runs after 2 warm-ups):")

@@ -38,27 +38,23 @@ def test_embed_a_csv_file_from_python(tmp_path):
             LLM_USER_PATH=str(tmp_path / "user"),
             LLM_LOAD_PLUGINS="",
         )
-        run = subprocess.run(
-            [sys.executable, "-c", example("Embed a CSV file from Python")],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+
+        def run_example():
+            return subprocess.run(
+                [sys.executable, "-c", example("Embed a CSV file from Python")],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+
+        run = run_example()
         assert run.returncode == 0, run.stderr
         # again: nothing changed, so only the query is embedded
         before = len(server.requests)
-        again = subprocess.run(
-            [sys.executable, "-c", example("Embed a CSV file from Python")],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
+        again = run_example()
         assert again.stdout == run.stdout
         assert [r.body["input"] for r in server.requests[before:]] == [["llamas"]]
     finally:

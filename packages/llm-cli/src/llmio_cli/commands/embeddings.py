@@ -527,6 +527,13 @@ def embed_models_default(model: str | None, remove_default: bool) -> None:
 
 # -- llm collections ----------------------------------------------------------------
 
+_database_option = click.option(
+    "-d",
+    "--database",
+    type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
+    help="Path to embeddings database",
+)
+
 
 @click.group(cls=DefaultSubGroup, default="list", default_if_no_args=True)
 def collections() -> None:
@@ -540,12 +547,7 @@ def collections_path() -> None:
 
 
 @collections.command(name="list")
-@click.option(
-    "-d",
-    "--database",
-    type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
-    help="Path to embeddings database",
-)
+@_database_option
 @click.option("json_", "--json", is_flag=True, help="Output as JSON")
 def collections_list(database: str | None, json_: bool) -> None:
     """View a list of collections"""
@@ -572,12 +574,7 @@ def collections_list(database: str | None, json_: bool) -> None:
 
 @collections.command(name="index")
 @click.argument("collection")
-@click.option(
-    "-d",
-    "--database",
-    type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
-    help="Path to embeddings database",
-)
+@_database_option
 def collections_index(collection: str, database: str | None) -> None:
     """
     Build or update the approximate index of a collection
@@ -594,12 +591,7 @@ def collections_index(collection: str, database: str | None) -> None:
 
 @collections.command(name="delete")
 @click.argument("collection")
-@click.option(
-    "-d",
-    "--database",
-    type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
-    help="Path to embeddings database",
-)
+@_database_option
 def collections_delete(collection: str, database: str | None) -> None:
     """
     Delete the specified collection
