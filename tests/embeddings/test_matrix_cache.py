@@ -350,3 +350,26 @@ def test_missing_triggers_are_restored_and_move_every_counter(path, text_model):
         )
     }
     assert names == {f"embeddings_version_{n}" for n in ("insert", "update", "delete")}
+
+
+def test_patches_read_the_ids_only_when_rows_change_and_once(filled, path, monkeypatch):
+    from llmio_embeddings.matrix import Snapshot
+
+    filled.similar_by_vector(queries()[0].tolist())
+    reads = []
+    original = Snapshot.row_of
+    monkeypatch.setattr(Snapshot, "row_of", lambda self: reads.append(1) or original(self))
+    rng = np.random.default_rng(9)
+    filled.embed_multi(
+        ((f"new-{i}", json.dumps(rng.standard_normal(DIMS).tolist())) for i in range(30)),
+        batch_size=10,
+    )
+    assert reads == []  # only new IDs: appended without looking anything up
+    filled.embed_multi(
+        ((f"item-{i:03d}", json.dumps(rng.standard_normal(DIMS).tolist())) for i in range(50)),
+        batch_size=10,
+    )
+    assert reads == [1]  # five batches of changed rows, one read of the IDs
+    check_against_scan(filled, path, queries(seed=31))
+    assert "rebuild" not in filled.storage.timings
+    assert cache_of(filled).header()["rows"] == 430

@@ -397,27 +397,38 @@ class MatrixCache:
         )
 
     def patch(
-        self, before: int, after: int, changes: Sequence[tuple[str, Sequence[float]]]
-    ) -> bool:
+        self,
+        before: int,
+        after: int,
+        changes: Sequence[tuple[str, Sequence[float]]],
+        existing: set[str] | None = None,
+        known: dict[str, int] | None = None,
+    ) -> tuple[bool, dict[str, int] | None]:
         """Bring a cache at version ``before`` to ``after`` by writing ``changes``
-        (id, vector), the only rows that changed in between; False (and the
-        files left to be rebuilt) when the cache was not at ``before``.
+        (id, vector), the only rows that changed in between. Returns whether it
+        did (if not, the files are left to be rebuilt) and the ID -> row map
+        after the change, when one was at hand.
 
         New IDs are appended; known ones are overwritten in place, so a row
-        keeps its number (and its place in the approximate index).
+        keeps its number (and its place in the approximate index). Finding an
+        ID's row means reading every ID, so ``existing`` (the changed IDs that
+        were already stored; None if not known) and ``known`` (the map at
+        ``before`` from an earlier patch) spare that when they can.
         """
         import numpy as np
 
         with self.locked(exclusive=True):
             snapshot = self.open(before)
             if snapshot is None:
-                return False
+                return False, None
             try:
                 lengths = {len(vector) for _, vector in changes}
                 if len(lengths) > 1 or (snapshot.rows and lengths - {snapshot.dims}):
                     self.invalidate()  # vectors of another length: searching will say so
-                    return False
-                known = snapshot.row_of() if snapshot.rows else {}
+                    return False, None
+                if known is None and (existing is None or existing):
+                    known = snapshot.row_of() if snapshot.rows else {}
+                rows_of = known if known is not None else {}
                 rows, dims, names_size = snapshot.rows, snapshot.dims, int(snapshot.offsets[-1])
                 index = snapshot.index
             finally:
@@ -430,9 +441,9 @@ class MatrixCache:
             dirty: set[int] = set(index.get("dirty", [])) if index else set()
             with open(self.path(".f32"), "r+b") as matrix:
                 for (id, _), vector in zip(changes, vectors):
-                    row = known.get(id)
+                    row = rows_of.get(id)
                     if row is None:
-                        row = known[id] = rows + len(appended)
+                        row = rows_of[id] = rows + len(appended)
                         appended.append(id.encode("utf-8"))
                     elif index is not None and row < index["rows"]:
                         dirty.add(row)
@@ -457,7 +468,7 @@ class MatrixCache:
                     "index": index,
                 }
             )
-            return True
+            return True, known
 
     def _write_file(self, suffix: str, data: bytes) -> None:
         temporary = self.path(suffix + ".tmp")

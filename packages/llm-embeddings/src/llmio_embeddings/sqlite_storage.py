@@ -127,6 +127,8 @@ class SQLiteStorage(CollectionStorage):
         migrate(conn)
         #: Seconds spent in each step of the last search, for bench/similar.py.
         self.timings: dict[str, float] = {}
+        # collection_id -> (version, ID -> matrix row), kept from one patch to the next
+        self._rows: dict[int, tuple[int, dict[str, int]]] = {}
 
     # -- collections ---------------------------------------------------------------
 
@@ -221,6 +223,7 @@ class SQLiteStorage(CollectionStorage):
         transaction = _Transaction(self.conn, immediate=True)
         with transaction:
             before = collection_version(self.conn, collection_id)
+            existing = set(self.content_hashes(collection_id, [row[1] for row in rows]))
             if rows:
                 self.conn.executemany(
                     "INSERT OR REPLACE INTO embeddings (collection_id, id, embedding, content, "
@@ -238,16 +241,24 @@ class SQLiteStorage(CollectionStorage):
             after = collection_version(self.conn, collection_id)
         if transaction.began and after != before:
             changes = [(item.id, item.embedding) for item in items if item.embedding is not None]
-            self._patch(collection_id, before, after, changes)
+            self._patch(collection_id, before, after, changes, existing)
 
-    def _patch(self, collection_id: int, before: int, after: int, changes: list) -> None:
+    def _patch(
+        self, collection_id: int, before: int, after: int, changes: list, existing: set[str]
+    ) -> None:
         cache = MatrixCache.for_connection(self.conn, collection_id)
         if cache is None or not cache.path(".json").exists():
             return  # nothing cached yet: the first search builds it
+        version, known = self._rows.pop(collection_id, (None, None))
         try:
-            cache.patch(before, after, changes)
+            done, known = cache.patch(
+                before, after, changes, existing, known if version == before else None
+            )
         except OSError:
             cache.invalidate()
+            return
+        if done and known is not None:
+            self._rows[collection_id] = (after, known)
 
     def vector(self, collection_id: int, id: str) -> list[float] | None:
         row = self.conn.execute(
