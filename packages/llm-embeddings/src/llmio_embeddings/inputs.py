@@ -72,8 +72,8 @@ def read_input(
         rows = rows_from_file(path, format, stdin=stdin)
         return InputRows(rows, len(rows))
     if sql:
-        if db is None:
-            raise InputError("A database is needed to run --sql")
+        if not isinstance(db, sqlite3.Connection):
+            raise InputError("--sql needs a SQLite database to run against")
         rows = rows_from_sql(db, sql, attach)
         return InputRows(rows, len(rows))
     check_encodings(encodings)

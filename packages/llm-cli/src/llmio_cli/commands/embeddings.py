@@ -325,19 +325,18 @@ def embed_multi(
     # A file is read and checked in full before the database is touched, so a
     # bad line stores nothing; SQL results are fetched before any write.
     with _library_errors():
-        if input_path:
-            source = read_input(input_path, format=format_)
-        db = _open_db(database)
-        if not input_path:
+        if not sql:
             source = read_input(
-                sql=sql,
-                db=db,
-                attach=attach,
+                input_path,
+                format=format_,
                 files=files,
                 encodings=encodings or ("utf-8", "latin-1"),
                 binary=binary,
                 on_skip=lambda message: click.echo(message, err=True),
             )
+        db = _open_db(database)
+        if sql:
+            source = read_input(sql=sql, db=db, attach=attach)
     for directory, pattern in source.unmatched:
         click.echo(f"Warning: no files match {pattern!r} in {directory}", err=True)
     assert db is not None
