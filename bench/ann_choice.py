@@ -94,10 +94,15 @@ def main() -> None:
     args = parser.parse_args()
     matrix, queries = data(args.rows, args.dims, args.queries)
     truth = [set(np.argpartition(-(matrix @ q), 10)[:10].tolist()) for q in queries]
-    print(f"{args.rows:,} x {args.dims}, {args.queries} queries, M={M}, "
-          f"ef_construction={EF_CONSTRUCTION}, ef_search={EF_SEARCH}, {CANDIDATES} candidates")
-    for name, build in (("usearch", with_usearch), ("faiss-cpu", with_faiss),
-                        ("hnswlib", with_hnswlib)):
+    print(
+        f"{args.rows:,} x {args.dims}, {args.queries} queries, M={M}, "
+        f"ef_construction={EF_CONSTRUCTION}, ef_search={EF_SEARCH}, {CANDIDATES} candidates"
+    )
+    for name, build in (
+        ("usearch", with_usearch),
+        ("faiss-cpu", with_faiss),
+        ("hnswlib", with_hnswlib),
+    ):
         try:
             __import__({"faiss-cpu": "faiss"}.get(name, name))
         except ImportError:
@@ -115,9 +120,11 @@ def main() -> None:
                 best = rows[np.argsort(-(matrix[rows] @ q))[:10]]
                 times.append(time.perf_counter() - started)
                 hits += len(expected & set(best.tolist()))
-            print(f"  {name:10} build {built:6.1f} s   query {statistics.median(times) * 1000:5.2f} ms"
-                  f" median   recall@10 {hits / (10 * len(queries)):.3f}   "
-                  f"index file {os.path.getsize(path) / 1e6:6.1f} MB")
+            print(
+                f"  {name:10} build {built:6.1f} s   query {statistics.median(times) * 1000:5.2f} ms"
+                f" median   recall@10 {hits / (10 * len(queries)):.3f}   "
+                f"index file {os.path.getsize(path) / 1e6:6.1f} MB"
+            )
 
 
 if __name__ == "__main__":

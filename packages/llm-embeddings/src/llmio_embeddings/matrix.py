@@ -34,7 +34,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,6 @@ class Snapshot:
     names: Any  # bytes-like: the IDs, UTF-8, back to back
     index: dict[str, Any] | None = None  # header["index"], for ann.py
     stem: Path | None = None
-    _closers: list[Any] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -91,10 +90,6 @@ class Snapshot:
 
     def close(self) -> None:
         self.matrix = self.offsets = self.names = None
-        for closer in self._closers:
-            with contextlib.suppress(Exception):
-                closer.close()
-        self._closers.clear()
 
 
 def unit_rows(vectors: Any) -> Any:
@@ -248,6 +243,11 @@ def database_file(conn: sqlite3.Connection) -> Path | None:
     return None
 
 
+# Cache file stem -> (signature, (matrix, offsets, names)): the last mapping of
+# each collection, reused by the next search in this process while unchanged.
+_mapped: dict[str, tuple[tuple, tuple[Any, Any, Any]]] = {}
+
+
 class MatrixCache:
     """The cache files of one collection; see the module docstring."""
 
@@ -317,7 +317,8 @@ class MatrixCache:
         """The files mapped, if they match ``version`` and their sizes are right.
 
         Call with the lock held (shared or exclusive) for as long as the
-        snapshot is used.
+        snapshot is used. The mapping is kept for the next search in this
+        process while the header and the files stay the same.
         """
         import mmap
 
@@ -328,28 +329,32 @@ class MatrixCache:
             return None
         rows, dims, names_size = header["rows"], header["dims"], header["names"]
         try:
-            if self.path(".f32").stat().st_size != rows * dims * 4:
-                return None
-            if self.path(".idx").stat().st_size != (rows + 1) * 8:
-                return None
-            if self.path(".ids").stat().st_size != names_size:
-                return None
-            if rows == 0:
-                return Snapshot(version, np.zeros((0, dims), np.float32), np.zeros(1, "<i8"), b"")
-            matrix = np.memmap(self.path(".f32"), dtype="<f4", mode="r", shape=(rows, dims))
-            offsets = np.fromfile(self.path(".idx"), dtype="<i8")
-            closers: list[Any] = []
-            if names_size:
-                with open(self.path(".ids"), "rb") as f:
-                    names: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-                closers.append(names)
-            else:
+            stats = [self.path(suffix).stat() for suffix in (".f32", ".idx", ".ids")]
+        except OSError:
+            return None
+        sizes = [stat.st_size for stat in stats]
+        if sizes != [rows * dims * 4, (rows + 1) * 8, names_size]:
+            return None
+        if rows == 0:
+            return Snapshot(version, np.zeros((0, dims), np.float32), np.zeros(1, "<i8"), b"")
+        signature = (version, rows, dims, *((stat.st_ino, stat.st_mtime_ns) for stat in stats))
+        kept = _mapped.get(str(self.stem))
+        if kept is not None and kept[0] == signature:
+            matrix, offsets, names = kept[1]
+        else:
+            try:
+                matrix = np.memmap(self.path(".f32"), dtype="<f4", mode="r", shape=(rows, dims))
+                offsets = np.fromfile(self.path(".idx"), dtype="<i8")
                 names = b""
-        except (OSError, ValueError):
-            return None
-        if offsets[0] != 0 or offsets[-1] != names_size or (np.diff(offsets) < 0).any():
-            return None
-        return Snapshot(version, matrix, offsets, names, header.get("index"), self.stem, closers)
+                if names_size:
+                    with open(self.path(".ids"), "rb") as f:
+                        names = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                return None
+            if offsets[0] != 0 or offsets[-1] != names_size or (np.diff(offsets) < 0).any():
+                return None
+            _mapped[str(self.stem)] = (signature, (matrix, offsets, names))
+        return Snapshot(version, matrix, offsets, names, header.get("index"), self.stem)
 
     # -- writing -------------------------------------------------------------------
 

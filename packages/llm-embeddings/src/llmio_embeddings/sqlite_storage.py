@@ -179,16 +179,7 @@ class SQLiteStorage(CollectionStorage):
         ).fetchone()[0]
 
     def content_hashes(self, collection_id: int, ids: Sequence[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for start in range(0, len(ids), _MAX_PARAMS):
-            chunk = list(ids[start : start + _MAX_PARAMS])
-            sql = (
-                "SELECT id, content_hash FROM embeddings WHERE collection_id = ? AND id IN ("
-                + ", ".join("?" * len(chunk))
-                + ")"
-            )
-            found.update(self.conn.execute(sql, [collection_id, *chunk]).fetchall())
-        return found
+        return dict(self._select(collection_id, "content_hash", list(ids)))
 
     def write(self, collection_id: int, items: Sequence[StoredItem]) -> None:
         """One transaction; then the matrix cache is patched with the new vectors."""
@@ -361,52 +352,63 @@ class SQLiteStorage(CollectionStorage):
             candidates = exact_candidates(snapshot, query, wanted)
         scored = {snapshot.id_at(row): score for row, score in candidates}
         middle = time.perf_counter()
-        entries = self._fetch(collection_id, scored, vector)
+        entries = self._fetch(collection_id, scored, vector, wanted)
         self.timings["score"] = middle - started
         self.timings["fetch"] = time.perf_counter() - middle
         return [entry for entry in entries if entry.id != skip_id]
 
     def _fetch(
-        self, collection_id: int, scored: dict[str, float], vector: Sequence[float]
+        self, collection_id: int, scored: dict[str, float], vector: Sequence[float], wanted: int
     ) -> list[Entry]:
-        """Rows of the candidates, best first (equal scores in ID order); StaleCache when
-        a row is missing or its vector is not the one cached."""
+        """The best ``wanted`` candidates, rescored in float64 from their blobs, best
+        first (equal scores in ID order), with content and metadata. StaleCache when
+        a candidate is missing or its stored vector is not the one cached."""
         import numpy as np
 
-        query = np.asarray(vector, dtype=np.float64)
-        query_norm = float(np.linalg.norm(query))
-        wanted = list(scored)
-        found: list[tuple[float, str, Any, Any]] = []
-        for start in range(0, len(wanted), _MAX_PARAMS):
-            chunk = wanted[start : start + _MAX_PARAMS]
-            sql = (
-                "SELECT id, embedding, content, metadata FROM embeddings "
-                "WHERE collection_id = ? AND id IN (" + ", ".join("?" * len(chunk)) + ")"
-            )
-            for id, blob, content, metadata in self.conn.execute(sql, [collection_id, *chunk]):
-                stored = np.frombuffer(blob or b"", dtype="<f4").astype(np.float64)
-                if stored.shape != query.shape:
-                    raise StaleCache(f"item {id!r} is not the vector cached")
-                norm = float(np.linalg.norm(stored))
-                if norm == 0.0 or query_norm == 0.0:
-                    score = 0.0
-                else:
-                    score = float(stored @ query) / (norm * query_norm)
-                if not abs(score - scored[id]) <= 1e-3:  # NaN in the cache fails too
-                    raise StaleCache(f"item {id!r} is not the vector cached")
-                found.append((score, id, content, metadata))
-        if len(found) != len(wanted):
+        ids = list(scored)
+        rows = dict(self._select(collection_id, "embedding", ids))
+        if len(rows) != len(ids):
             raise StaleCache("an item in the cache is not in the database")
-        found.sort(key=lambda item: (-item[0], item[1]))
+        query = np.asarray(vector, dtype=np.float64)
+        width = query.shape[0] * 4
+        if any(blob is None or len(blob) != width for blob in rows.values()):
+            raise StaleCache("an item's vector is not the one cached")
+        matrix = np.frombuffer(b"".join(rows[id] for id in ids), dtype="<f4").reshape(len(ids), -1)
+        matrix = matrix.astype(np.float64)
+        norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(query)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exact = np.where(norms > 0, (matrix @ query) / norms, 0.0)
+        cached = np.asarray([scored[id] for id in ids], dtype=np.float64)
+        if not (np.abs(exact - cached) <= 1e-3).all():  # NaN in the cache fails too
+            raise StaleCache("an item's vector is not the one cached")
+        best = sorted(zip((-exact).tolist(), ids))[:wanted]
+        details = {
+            id: (content, metadata)
+            for id, content, metadata in self._select(
+                collection_id, "content, metadata", [id for _, id in best]
+            )
+        }
         return [
             Entry(
                 id=id,
-                score=score,
-                content=content,
-                metadata=json.loads(metadata) if metadata else None,
+                score=-score,
+                content=details[id][0],
+                metadata=json.loads(details[id][1]) if details[id][1] else None,
             )
-            for score, id, content, metadata in found
+            for score, id in best
         ]
+
+    def _select(self, collection_id: int, columns: str, ids: list[str]) -> list[tuple]:
+        """``id, <columns>`` of the given items, a few hundred IDs per query."""
+        found: list[tuple] = []
+        for start in range(0, len(ids), _MAX_PARAMS):
+            chunk = ids[start : start + _MAX_PARAMS]
+            sql = (
+                f"SELECT id, {columns} FROM embeddings "
+                "WHERE collection_id = ? AND id IN (" + ", ".join("?" * len(chunk)) + ")"
+            )
+            found.extend(self.conn.execute(sql, [collection_id, *chunk]).fetchall())
+        return found
 
     # -- the approximate index ------------------------------------------------------
 
