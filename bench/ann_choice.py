@@ -51,7 +51,8 @@ def with_usearch(matrix, folder):
     index.add(np.arange(len(matrix), dtype=np.uint64), matrix)
     path = os.path.join(folder, "u.usearch")
     index.save(path)
-    view = Index.restore(path, view=True)
+    view = Index.restore(path, view=True, enable_key_lookups=False)
+    view.expansion_search = EF_SEARCH  # not saved with the index
     return (lambda q: np.asarray(view.search(q, CANDIDATES).keys, dtype=np.int64)), path
 
 
