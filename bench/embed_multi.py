@@ -1,13 +1,21 @@
-"""Benchmark: ``llm embed-multi`` of 20,000 CSV rows with a fixture model.
+"""Benchmark: ``llm embed-multi`` of 20,000 CSV rows.
 
     uv run python bench/embed_multi.py [--rows 20000] [--dims 384] [--repeat 3]
+    uv run python bench/embed_multi.py --latency 0.2 [--batch-size 50]
 
+Without ``--latency``:
 The fixture model returns a constant vector, so the figures are llm's own
 per-row overhead: CSV parsing, hashing, the hash look-up, float32 encoding and
 the batched SQLite writes. Each run is a subprocess through the CLI entry point
 (with the model registered first); start-up is measured separately with
 ``embed-models list`` and subtracted. A second run over unchanged rows shows
 the cost of skipping by content hash.
+
+With ``--latency SECONDS``: the same rows through the default OpenAI
+embedding model (``3-small``) against the local OpenAI-compatible test server
+(tests/support/openai_server.py), which waits that long before answering each
+request, once with ``--parallel 1`` and once with the model's default
+(``parallel_batches``); both databases must end up with the same rows.
 """
 
 from __future__ import annotations
@@ -73,15 +81,87 @@ def timed(argv: list[str], env: dict[str, str], dims: int) -> tuple[float, float
     return elapsed, child_cpu() - cpu_before
 
 
+def write_csv(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        f.write("id,title,body\n")
+        for i in range(rows):
+            f.write(f"row-{i},Title {i},This is the body text of row number {i}\n")
+
+
+def stored_rows(path: Path) -> list[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT id, embedding, content_hash FROM embeddings ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def with_latency(args: argparse.Namespace) -> None:
+    """Both runs against the test server, which sleeps before each answer."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from support.openai_server import OpenAIServer
+
+    class SlowServer(OpenAIServer):
+        def _record(self, request):  # runs in the request's own thread
+            super()._record(request)
+            time.sleep(args.latency)
+
+    server = SlowServer().start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = dict(os.environ, LLM_USER_PATH=tmp, LLM_LOAD_PLUGINS="",
+                       OPENAI_BASE_URL=server.url, OPENAI_API_KEY="sk-bench")
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+            csv_path = Path(tmp) / "rows.csv"
+            write_csv(csv_path, args.rows)
+            llm_script = str(Path(sys.executable).parent / "llm")
+            subprocess.run([llm_script, "--version"], env=env, check=True, capture_output=True)
+            results = {}
+            for label, extra in (("--parallel 1", ["--parallel", "1"]), ("default", [])):
+                db = Path(tmp) / f"{label.strip('-').replace(' ', '')}.db"
+                before = len(server.requests)
+                cpu_before = child_cpu()
+                start = time.perf_counter()
+                subprocess.run(
+                    [llm_script, "embed-multi", "items", str(csv_path), "-m", "3-small",
+                     "--batch-size", str(args.batch_size), "-d", str(db), *extra],
+                    env=env, check=True, capture_output=True,
+                )
+                results[label] = (time.perf_counter() - start, child_cpu() - cpu_before,
+                                  len(server.requests) - before, db)
+            one, many = results["--parallel 1"], results["default"]
+            same = stored_rows(one[3]) == stored_rows(many[3])
+            count = len(stored_rows(many[3]))
+            print(f"embed-multi of {args.rows:,} CSV rows, 3-small against the local test server "
+                  f"with {args.latency * 1000:.0f} ms per request, --batch-size {args.batch_size}:")
+            for label, (wall, cpu, requests, _) in results.items():
+                print(f"  {label:14} {wall:7.2f} s wall {cpu:6.2f} s CPU  {requests} requests")
+            print(f"  speed-up: {one[0] / many[0]:.1f}x; same rows stored: {same} ({count:,} rows)")
+            print(f"  floor (requests x latency, one at a time): {one[2] * args.latency:.1f} s")
+            print(f"load average: {os.getloadavg()[0]:.1f}")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--dims", type=int, default=384)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--latency", type=float, help="seconds the test server waits per request")
+    parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--run-cli", action="store_true", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.run_cli:
         run_cli([a for a in rest if a != "--"], args.dims)
+        return
+    if args.latency is not None:
+        with_latency(args)
         return
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,14 +171,7 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         csv_path = Path(tmp) / "rows.csv"
-        with csv_path.open("w", encoding="utf-8") as f:
-            f.write("id,title,body\n")
-            for i in range(args.rows):
-                f.write(
-                    f"row-{i},Title {i},This is the body text of row number {i}, quoted\n".replace(
-                        ", quoted", ""
-                    )
-                )
+        write_csv(csv_path, args.rows)
 
         def median(runs: list[tuple[float, float]]) -> tuple[float, float]:
             return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)

@@ -30,6 +30,10 @@ class EmbeddingModel(ABC):
     supports_binary: bool = False
     #: A model may set its own preferred batch size; ``embed_multi`` never exceeds it.
     batch_size: Optional[int] = None
+    #: How many batches may be embedded at once from several threads (a remote API
+    #: bound by latency); ``Collection.embed_multi`` sends that many in parallel.
+    #: None: one at a time.
+    parallel_batches: Optional[int] = None
 
     def _check(self, item: Embeddable) -> None:
         if isinstance(item, str) and not self.supports_text:

@@ -1,4 +1,4 @@
-"""The six plugin hooks. Argument names matter: pluggy matches them by name."""
+"""The plugin hooks. Argument names matter: pluggy matches them by name."""
 
 from pluggy import HookimplMarker, HookspecMarker
 
@@ -34,3 +34,9 @@ def register_fragment_loaders(register):
 @hookspec
 def register_tools(register):
     """Call ``register(function_or_toolbox_class, name=None)`` for each tool."""
+
+
+@hookspec
+def register_embedding_storage(register):
+    """Call ``register(scheme, factory)``: ``factory(url)`` returns a
+    ``llmio_embeddings.CollectionStorage`` for ``scheme://...`` locations."""

@@ -4,7 +4,7 @@
 are imported only when a collection is opened or searched.
 """
 
-from .collection import Collection, Entry, open_database
+from .collection import Collection, parallel_batches
 from .errors import (
     CollectionDoesNotExist,
     ContentTypeError,
@@ -13,17 +13,38 @@ from .errors import (
     ItemNotFoundError,
     ModelMismatchError,
 )
+from .inputs import InputError, InputRows, read_input
 from .migrations import migrate
+from .sqlite_storage import SQLiteStorage, list_collections, open_database
+from .storage import (
+    CollectionInfo,
+    CollectionStorage,
+    Entry,
+    StoredItem,
+    open_storage,
+    storage_backends,
+)
 
 __all__ = [
     "Collection",
     "CollectionDoesNotExist",
+    "CollectionInfo",
+    "CollectionStorage",
     "ContentTypeError",
     "DimensionMismatchError",
     "EmbeddingsError",
     "Entry",
+    "InputError",
+    "InputRows",
     "ItemNotFoundError",
     "ModelMismatchError",
+    "SQLiteStorage",
+    "StoredItem",
+    "list_collections",
     "migrate",
     "open_database",
+    "open_storage",
+    "parallel_batches",
+    "read_input",
+    "storage_backends",
 ]

@@ -1,15 +1,18 @@
-"""Named collections of embeddings stored in SQLite (``collections`` + ``embeddings``)."""
+"""Named collections of embeddings: the model work, over a storage backend.
+
+A :class:`Collection` hashes content, skips what is unchanged, calls the
+embedding model (several batches at once for models that allow it) and hands
+the rows to its :class:`~llmio_embeddings.storage.CollectionStorage`: SQLite
+with the matrix cache unless a plugin's backend is named.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
-import struct
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -18,101 +21,20 @@ import llm
 from .errors import (
     CollectionDoesNotExist,
     ContentTypeError,
-    DimensionMismatchError,
     EmbeddingsError,
     ItemNotFoundError,
     ModelMismatchError,
 )
-from .migrations import migrate
+from .sqlite_storage import SQLiteStorage, connection_of, open_database
+from .storage import CollectionStorage, Entry, StoredItem, open_storage, url_scheme
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
 
 Content = str | bytes
+Progress = Callable[[int], Any]
 
-# SQLite's default limit on bound parameters is 999 in older builds.
-_MAX_PARAMS = 500
-
-
-def busy_timeout_ms() -> int:
-    """How long a writer waits for another process's lock: ``LLM_BUSY_TIMEOUT``
-    seconds (default 30), the same setting as for logs.db."""
-    from llm.logs import busy_timeout
-
-    return int(busy_timeout() * 1000)
-
-
-MMAP_SIZE = 1 << 30
-# Rows fetched and scored together in a similarity search: big enough to
-# amortise numpy's per-call cost, small enough to stay in the CPU cache.
-_READ_CHUNK = 512
-
-
-@dataclass
-class Entry:
-    """One search result."""
-
-    id: str
-    score: float
-    content: str | None = None
-    metadata: dict[str, Any] | None = None
-
-
-def open_database(path: str | os.PathLike[str], *, reading: bool = False) -> sqlite3.Connection:
-    """A connection to the embeddings database at ``path``, created if needed (0600).
-
-    ``reading=True`` (commands that only read) refuses a file that is not an llm
-    embeddings database instead of converting it to WAL.
-
-    WAL mode with a busy timeout, so concurrent ``llm`` processes wait for each
-    other instead of failing; ``synchronous = NORMAL`` (safe in WAL mode: a
-    crash loses no committed data unless the OS itself goes down) keeps each
-    batch's commit from paying for an fsync. A plain sqlite3 connection keeps
-    sqlite-utils' import cost off the CLI; ``Collection.db`` wraps it on demand.
-    """
-    from llm.logs import check_database_kind, create_private_database
-
-    if reading:
-        check_database_kind(path, "an llm embeddings database", _is_embeddings_database)
-    create_private_database(path)
-    timeout_ms = busy_timeout_ms()
-    conn = sqlite3.connect(os.fspath(path), timeout=timeout_ms / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
-    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        try:
-            conn.execute("PRAGMA journal_mode = wal")
-        except sqlite3.OperationalError:  # read-only file or directory: search still works
-            pass
-    conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
-
-
-def _is_embeddings_database(tables: dict[str, set[str]]) -> bool:
-    return "collections" in tables or "embeddings" in tables
-
-
-def _connection(db: Any) -> sqlite3.Connection:
-    """The sqlite3 connection behind a sqlite-utils Database, a connection or a path."""
-    if isinstance(db, sqlite3.Connection):
-        return db
-    if isinstance(db, (str, os.PathLike)):
-        return open_database(db)
-    conn = getattr(db, "conn", None)
-    if isinstance(conn, sqlite3.Connection):
-        return conn
-    raise TypeError(f"Expected a sqlite-utils Database, not {type(db).__name__}")
-
-
-_packers: dict[int, struct.Struct] = {}
-
-
-def _encode(vector: Sequence[float]) -> bytes:
-    """``llm.encode`` with the struct format compiled once per vector length."""
-    size = len(vector)
-    packer = _packers.get(size)
-    if packer is None:
-        packer = _packers[size] = struct.Struct(f"<{size}f")
-    return packer.pack(*vector)
+__all__ = ["Collection", "Entry", "open_database"]
 
 
 def _resolve_model_id(model_id: str) -> str:
@@ -123,12 +45,32 @@ def _resolve_model_id(model_id: str) -> str:
         return model_id
 
 
-class Collection:
-    """A named group of embeddings, all made by the same model, in a SQLite database.
+def parallel_batches(model: llm.EmbeddingModel, parallel: int | None = None) -> int:
+    """How many batches to embed at once: ``parallel`` if given, else what the
+    model declares in ``parallel_batches`` (remote APIs), else one."""
+    if parallel is not None:
+        return max(1, int(parallel))
+    declared = getattr(model, "parallel_batches", None)
+    return max(1, int(declared)) if declared else 1
 
-    ``db`` is a sqlite-utils ``Database`` (or a sqlite3 connection, or a path);
-    an in-memory database is used when it is omitted. When the collection
-    already exists its model is read from the ``collections`` table.
+
+def storage_for(db: Any) -> CollectionStorage:
+    """The storage behind ``db``: a backend, a ``scheme://`` URL registered by a
+    plugin, or SQLite (a sqlite-utils Database, a connection or a path)."""
+    if isinstance(db, CollectionStorage):
+        return db
+    if isinstance(db, str) and url_scheme(db):
+        return open_storage(db)
+    return SQLiteStorage(connection_of(db))
+
+
+class Collection:
+    """A named group of embeddings, all made by the same model.
+
+    ``db`` is a sqlite-utils ``Database``, a sqlite3 connection, a path, a
+    ``scheme://`` URL of a registered storage backend, or a
+    :class:`CollectionStorage`; an in-memory SQLite database when omitted.
+    When the collection already exists its model is read from the storage.
     """
 
     DoesNotExist = CollectionDoesNotExist
@@ -136,7 +78,7 @@ class Collection:
     def __init__(
         self,
         name: str,
-        db: sqlite_utils.Database | sqlite3.Connection | str | os.PathLike[str] | None = None,
+        db: sqlite_utils.Database | sqlite3.Connection | str | os.PathLike[str] | Any = None,
         model: llm.EmbeddingModel | None = None,
         model_id: str | None = None,
         create: bool = True,
@@ -145,17 +87,10 @@ class Collection:
             import sqlite_utils
 
             db = sqlite_utils.Database(memory=True)
-        self._conn = _connection(db)
+        self.storage = storage_for(db)
         self._db = None if isinstance(db, (str, os.PathLike, sqlite3.Connection)) else db
         self.name = name
         self._model = model
-        conn = self._conn
-        if conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0:
-            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
-        if conn.execute("PRAGMA mmap_size").fetchone() == (0,):  # no row for :memory:
-            # Reading every vector through a memory map skips a copy per page.
-            conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
-        migrate(conn)
 
         requested: str | None = None
         if model is not None:
@@ -167,9 +102,9 @@ class Collection:
         elif model_id is not None:
             requested = _resolve_model_id(model_id)
 
-        row = self._find(name)
+        row = self.storage.find_collection(name)
         if row is None and create and requested is not None:
-            row = self._create(name, requested)
+            row = self.storage.create_collection(name, requested)
         if row is None:
             if not create:
                 raise CollectionDoesNotExist(f"Collection '{name}' does not exist")
@@ -185,50 +120,30 @@ class Collection:
                 f"Collection '{name}' uses model '{self.model_id}', not '{requested}'"
             )
 
-    def _find(self, name: str) -> tuple[int, str] | None:
-        return self._conn.execute(
-            "SELECT id, model FROM collections WHERE name = ? ORDER BY id LIMIT 1", [name]
-        ).fetchone()
-
-    def _create(self, name: str, model_id: str) -> tuple[int, str]:
-        """Insert the collection, unless another process got there first."""
-        conn = self._conn
-        began = not conn.in_transaction
-        if began:
-            conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = self._find(name)
-            if row is None:
-                cursor = conn.execute(
-                    "INSERT INTO collections (name, model) VALUES (?, ?)", [name, model_id]
-                )
-                row = (int(cursor.lastrowid), model_id)  # type: ignore[arg-type]
-        except BaseException:
-            if began:
-                conn.rollback()
-            raise
-        if began:
-            conn.commit()
-        return row
-
     # -- properties ---------------------------------------------------------------
+
+    def _sqlite(self) -> SQLiteStorage:
+        if not isinstance(self.storage, SQLiteStorage):
+            raise EmbeddingsError(f"Collection '{self.name}' is not stored in SQLite")
+        return self.storage
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self._conn
+        """The sqlite3 connection holding this collection (SQLite storage only)."""
+        return self._sqlite().conn
 
     @property
     def db(self) -> sqlite_utils.Database:
-        """The sqlite-utils Database holding this collection."""
+        """The sqlite-utils Database holding this collection (SQLite storage only)."""
         if self._db is None:
             import sqlite_utils
 
-            self._db = sqlite_utils.Database(self._conn)
+            self._db = sqlite_utils.Database(self._sqlite().conn)
         return self._db
 
     @property
-    def id(self) -> int:
-        """The integer ID of this collection in the ``collections`` table."""
+    def id(self) -> Any:
+        """The ID of this collection in its storage (an integer in SQLite)."""
         return self._id
 
     def model(self) -> llm.EmbeddingModel:
@@ -239,14 +154,14 @@ class Collection:
 
     def count(self) -> int:
         """Number of items stored in this collection."""
-        return self.conn.execute(
-            "SELECT count(*) FROM embeddings WHERE collection_id = ?", [self._id]
-        ).fetchone()[0]
+        return self.storage.count(self._id)
 
     @classmethod
-    def exists(cls, db: sqlite_utils.Database | sqlite3.Connection, name: str) -> bool:
+    def exists(cls, db: Any, name: str) -> bool:
         """Whether ``db`` holds a collection called ``name``."""
-        conn = _connection(db)
+        if isinstance(db, CollectionStorage) or (isinstance(db, str) and url_scheme(db)):
+            return storage_for(db).find_collection(name) is not None
+        conn = connection_of(db)
         if not conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collections'"
         ).fetchone():
@@ -279,10 +194,16 @@ class Collection:
         entries: Iterable[tuple[str, Content]],
         store: bool = False,
         batch_size: int = 100,
+        parallel: int | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """Embed and store many ``(id, value)`` pairs, one transaction per batch."""
         self.embed_multi_with_metadata(
-            ((id, value, None) for id, value in entries), store=store, batch_size=batch_size
+            ((id, value, None) for id, value in entries),
+            store=store,
+            batch_size=batch_size,
+            parallel=parallel,
+            progress=progress,
         )
 
     def embed_multi_with_metadata(
@@ -290,251 +211,166 @@ class Collection:
         entries: Iterable[tuple[str, Content, dict[str, Any] | None]],
         store: bool = False,
         batch_size: int = 100,
+        parallel: int | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """Embed and store many ``(id, value, metadata)`` triples, one transaction per batch.
 
         Items whose content hash matches the stored one are not sent to the
         model; their stored content and metadata are updated if given.
+        ``parallel`` batches are sent to the model at once (default: the model's
+        ``parallel_batches``, else 1); batches are still written in input
+        order, so the result is the same as one at a time. ``progress(n)`` is
+        called after each batch is written with the number of entries in it.
         """
         model = self.model()
         size = max(1, int(batch_size))
         if getattr(model, "batch_size", None):
             size = min(size, int(model.batch_size))
-        iterator = iter(entries)
-        while True:
-            batch = list(islice(iterator, size))
-            if not batch:
-                break
-            self._store_batch(model, batch, store)
+        batches = _batches(iter(entries), size)
+        workers = parallel_batches(model, parallel)
+        if workers == 1:
+            for batch in batches:
+                prepared = self._prepare(model, batch, store)
+                self._write(prepared, _embed(model, prepared))
+                if progress is not None:
+                    progress(len(batch))
+        else:
+            self._embed_in_parallel(model, batches, store, workers, progress)
+        self.storage.after_writes(self._id)
 
-    def _store_batch(self, model: llm.EmbeddingModel, batch: list, store: bool) -> None:
+    def _embed_in_parallel(
+        self,
+        model: llm.EmbeddingModel,
+        batches: Iterator[list],
+        store: bool,
+        workers: int,
+        progress: Progress | None,
+    ) -> None:
+        """Up to ``workers`` batches at the model at once; each written, in input
+        order, as soon as it and every batch before it are back."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        pending: deque = deque()
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embed")
+        try:
+
+            def write_oldest() -> None:
+                prepared, future, count = pending.popleft()
+                self._write(prepared, future.result())
+                if progress is not None:
+                    progress(count)
+
+            for batch in batches:
+                prepared = self._prepare(model, batch, store)
+                pending.append((prepared, pool.submit(_embed, model, prepared), len(batch)))
+                if len(pending) >= workers:
+                    write_oldest()
+            while pending:
+                write_oldest()
+        finally:
+            for _, future, _ in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _prepare(self, model: llm.EmbeddingModel, batch: list, store: bool) -> list[StoredItem]:
+        """The batch as items to write; those whose content changed (or is new)
+        carry their value in ``embedding`` until the model has turned it into a vector."""
         items = []
         for entry in batch:
             id, value, metadata = entry if len(entry) == 3 else (*entry, None)
             if isinstance(value, bytearray):
                 value = bytes(value)
             _check_content(model, value)
-            items.append((str(id), value, metadata, self.content_hash(value)))
-
-        stored = self._stored_hashes([item[0] for item in items])
-        to_embed = [item for item in items if stored.get(item[0]) != item[3]]
-        unchanged = [item for item in items if stored.get(item[0]) == item[3]]
-
-        vectors: list[Sequence[float]] = []
-        if to_embed:
-            vectors = list(
-                model.embed_multi([item[1] for item in to_embed], batch_size=len(to_embed))
-            )
-            if len(vectors) != len(to_embed):
-                raise EmbeddingsError(
-                    f"Model {model.model_id} returned {len(vectors)} embeddings "
-                    f"for {len(to_embed)} inputs"
+            items.append(
+                StoredItem(
+                    id=str(id),
+                    embedding=value,
+                    content_hash=self.content_hash(value),
+                    content=value if store and isinstance(value, str) else None,
+                    content_blob=value if store and isinstance(value, bytes) else None,
+                    metadata=metadata,
                 )
-        now = int(time.time())
-        rows = [
-            (
-                self._id,
-                id,
-                _encode(vector),
-                value if store and isinstance(value, str) else None,
-                value if store and isinstance(value, bytes) else None,
-                content_hash,
-                json.dumps(metadata) if metadata is not None else None,
-                now,
             )
-            for (id, value, metadata, content_hash), vector in zip(to_embed, vectors)
+        stored = self.storage.content_hashes(self._id, [item.id for item in items])
+        for item in items:
+            if stored.get(item.id) == item.content_hash:
+                item.embedding = None
+        return [
+            item
+            for item in items
+            if item.embedding is not None
+            or item.content is not None
+            or item.content_blob is not None
+            or item.metadata is not None
         ]
-        updates = [
-            (
-                value if store and isinstance(value, str) else None,
-                value if store and isinstance(value, bytes) else None,
-                json.dumps(metadata) if metadata is not None else None,
-                self._id,
-                id,
-            )
-            for id, value, metadata, _ in unchanged
-            if store or metadata is not None
-        ]
-        if not rows and not updates:
-            return
-        with self.conn:
-            if rows:
-                self.conn.executemany(
-                    "INSERT OR REPLACE INTO embeddings (collection_id, id, embedding, content, "
-                    "content_blob, content_hash, metadata, updated) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-            if updates:
-                self.conn.executemany(
-                    "UPDATE embeddings SET content = coalesce(?, content), "
-                    "content_blob = coalesce(?, content_blob), metadata = coalesce(?, metadata) "
-                    "WHERE collection_id = ? AND id = ?",
-                    updates,
-                )
 
-    def _stored_hashes(self, ids: list[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        for start in range(0, len(ids), _MAX_PARAMS):
-            chunk = ids[start : start + _MAX_PARAMS]
-            sql = (
-                "SELECT id, content_hash FROM embeddings WHERE collection_id = ? AND id IN ("
-                + ", ".join("?" * len(chunk))
-                + ")"
-            )
-            found.update(self.conn.execute(sql, [self._id, *chunk]).fetchall())
-        return found
+    def _write(self, items: list[StoredItem], vectors: list[Sequence[float]]) -> None:
+        it = iter(vectors)
+        for item in items:
+            if item.embedding is not None:
+                item.embedding = next(it)
+        self.storage.write(self._id, items)
 
     def delete(self) -> None:
         """Delete this collection and all of its embeddings."""
-        with self.conn:
-            self.conn.execute("DELETE FROM embeddings WHERE collection_id = ?", [self._id])
-            self.conn.execute("DELETE FROM collections WHERE id = ?", [self._id])
+        self.storage.delete_collection(self._id)
 
     # -- searching ----------------------------------------------------------------
 
-    def similar(self, value: Content, number: int = 10) -> list[Entry]:
+    def similar(self, value: Content, number: int = 10, exact: bool = False) -> list[Entry]:
         """Items most similar to ``value``, embedded with the collection's model."""
         model = self.model()
         _check_content(model, value)
-        return self.similar_by_vector(model.embed(value), number)
+        return self.similar_by_vector(model.embed(value), number, exact=exact)
 
-    def similar_by_id(self, id: str, number: int = 10) -> list[Entry]:
+    def similar_by_id(self, id: str, number: int = 10, exact: bool = False) -> list[Entry]:
         """Items most similar to the stored item ``id``, excluding that item."""
-        row = self.conn.execute(
-            "SELECT embedding FROM embeddings WHERE collection_id = ? AND id = ?",
-            [self._id, str(id)],
-        ).fetchone()
-        if row is None or row[0] is None:
+        vector = self.storage.vector(self._id, str(id))
+        if vector is None:
             raise ItemNotFoundError(f"No item with ID '{id}' in collection '{self.name}'")
-        return self.similar_by_vector(llm.decode(row[0]), number, skip_id=str(id))
+        return self.similar_by_vector(vector, number, skip_id=str(id), exact=exact)
 
     def similar_by_vector(
-        self, vector: Sequence[float], number: int = 10, skip_id: str | None = None
-    ) -> list[Entry]:
-        """Items most similar to ``vector`` by cosine similarity, best first."""
-        return self._similar(vector, number, skip_id)
-
-    def _similar(
         self,
         vector: Sequence[float],
-        number: int,
-        skip_id: str | None,
-        timings: dict[str, float] | None = None,
+        number: int = 10,
+        skip_id: str | None = None,
+        exact: bool = False,
     ) -> list[Entry]:
-        """Score every row in one streamed SELECT, then fetch just the top ``number``.
+        """Items most similar to ``vector`` by cosine similarity, best first.
 
-        ``timings``, if given, collects seconds spent reading rows from SQLite
-        ("read"), scoring them ("score"), selecting the top N ("top") and
-        fetching and rescoring those ("fetch").
+        Large collections with an approximate index use it unless ``exact``.
         """
-        from .similarity import ChunkScorer
+        return self.storage.search(self._id, vector, number, skip_id=skip_id, exact=exact)
 
-        conn = self.conn
-        began = not conn.in_transaction
-        if began:
-            conn.execute("BEGIN")  # one snapshot for the scan and the top-N fetch
-        try:
-            count = conn.execute(
-                "SELECT count(*) FROM embeddings WHERE collection_id = ?", [self._id]
-            ).fetchone()[0]
-            scorer = ChunkScorer(vector, count)
-            if not count or number <= 0:
-                return []
-            ids = self._score_rows(scorer, count, timings)
-            started = time.perf_counter()
-            skip_index = None
-            if skip_id is not None:
-                try:
-                    skip_index = ids.index(str(skip_id))
-                except ValueError:
-                    skip_index = None
-            top_ids = [ids[index] for index in scorer.top(number, skip_index)]
-            if timings is not None:
-                timings["top"] = timings.get("top", 0.0) + time.perf_counter() - started
-            started = time.perf_counter()
-            entries = self._entries(top_ids, scorer)
-            if timings is not None:
-                timings["fetch"] = timings.get("fetch", 0.0) + time.perf_counter() - started
-            return entries
-        finally:
-            if began:
-                conn.commit()
-
-    def _score_rows(self, scorer: Any, count: int, timings: dict[str, float] | None) -> list[str]:
-        """Stream (id, embedding) for the whole collection through ``scorer``; return the ids.
-
-        Rows arrive ``_READ_CHUNK`` at a time and each chunk's blobs are joined
-        in C, so there is no per-row Python work beyond the fetch itself.
-        """
-        conn = self.conn
-        total = conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
-        # Index order means random page reads; a sequential scan of the table
-        # is faster unless this collection is a small part of it.
-        where = "+collection_id = ?" if count * 4 >= total else "collection_id = ?"
-        cursor = conn.execute(f"SELECT id, embedding FROM embeddings WHERE {where}", [self._id])
-        ids: list[str] = []
-        width = 0
-        read = score = 0.0
-        clock = time.perf_counter
-        while True:
-            started = clock()
-            chunk = cursor.fetchmany(_READ_CHUNK)
-            if not chunk:
-                break
-            chunk_ids, blobs = zip(*chunk)
-            if None in blobs:
-                kept = [(id, blob) for id, blob in chunk if blob is not None]
-                if not kept:
-                    continue
-                chunk_ids, blobs = zip(*kept)
-            if not width:
-                width = len(blobs[0])
-                if width == 0 or width % 4:
-                    raise EmbeddingsError(
-                        f"Collection '{self.name}' holds embeddings that are not float32 vectors"
-                    )
-            data = b"".join(blobs)
-            if len(data) != width * len(blobs):
-                other = next(len(blob) for blob in blobs if len(blob) != width)
-                raise DimensionMismatchError(
-                    f"Collection '{self.name}' mixes vectors of {width // 4} and "
-                    f"{other // 4} dimensions"
-                )
-            middle = clock()
-            scorer.add(data, len(blobs))
-            ids.extend(chunk_ids)
-            read += middle - started
-            score += clock() - middle
-        if timings is not None:
-            timings["read"] = timings.get("read", 0.0) + read
-            timings["score"] = timings.get("score", 0.0) + score
-        return ids
-
-    def _entries(self, wanted: list[str], scorer: Any) -> list[Entry]:
-        """Fetch and rescore just the top results; best first, equal scores in ID order."""
-        details: dict[str, tuple[float, str | None, str | None]] = {}
-        for start in range(0, len(wanted), _MAX_PARAMS):
-            chunk = wanted[start : start + _MAX_PARAMS]
-            sql = (
-                "SELECT id, embedding, content, metadata FROM embeddings "
-                "WHERE collection_id = ? AND id IN (" + ", ".join("?" * len(chunk)) + ")"
-            )
-            for id, blob, content, metadata in self.conn.execute(sql, [self._id, *chunk]):
-                details[id] = (scorer.exact(blob), content, metadata)
-        ranked = sorted(details.items(), key=lambda item: (-item[1][0], item[0]))
-        return [
-            Entry(
-                id=id,
-                score=score,
-                content=content,
-                metadata=json.loads(metadata) if metadata else None,
-            )
-            for id, (score, content, metadata) in ranked
-        ]
+    def build_index(self) -> bool:
+        """Build or update the approximate index (needs the ``index`` extra)."""
+        return self.storage.build_index(self._id)
 
     def __repr__(self) -> str:
         return f"<Collection {self.name!r} model_id={self.model_id!r}>"
+
+
+def _batches(entries: Iterator, size: int) -> Iterator[list]:
+    while True:
+        batch = list(islice(entries, size))
+        if not batch:
+            return
+        yield batch
+
+
+def _embed(model: llm.EmbeddingModel, items: list[StoredItem]) -> list[Sequence[float]]:
+    """Vectors for the items that need one, checked to be one per item."""
+    values = [item.embedding for item in items if item.embedding is not None]
+    if not values:
+        return []
+    vectors = list(model.embed_multi(values, batch_size=len(values)))
+    if len(vectors) != len(values):
+        raise EmbeddingsError(
+            f"Model {model.model_id} returned {len(vectors)} embeddings for {len(values)} inputs"
+        )
+    return vectors
 
 
 def _check_content(model: llm.EmbeddingModel, value: Any) -> None:

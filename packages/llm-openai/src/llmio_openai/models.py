@@ -526,6 +526,9 @@ class OpenAIEmbeddingModel(llm.EmbeddingModel):
     needs_key = "openai"
     key_env_var = "OPENAI_API_KEY"
     batch_size = 100
+    # Each batch is one HTTP request with its own client: eight in flight hide the
+    # round trip without crowding the API's rate limits.
+    parallel_batches = 8
 
     def __init__(self, model_id: str, openai_model_id: Optional[str] = None,
                  dimensions: Optional[int] = None, *, api_base: Optional[str] = None,

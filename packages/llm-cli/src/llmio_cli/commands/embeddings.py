@@ -10,7 +10,9 @@ import base64
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +37,15 @@ def _database_path(database: str | None) -> Path:
     return Path(database) if database else llm.user_dir() / "embeddings.db"
 
 
-def _open_db(database: str | None, create: bool = True) -> sqlite3.Connection | None:
-    """The embeddings database (WAL, busy timeout); None if it is missing and create is False."""
+def _open_db(database: str | None, create: bool = True) -> sqlite3.Connection | Any:
+    """The embeddings database (WAL, busy timeout); None if it is missing and create is
+    False. A ``scheme://`` location opens the storage a plugin registered for it."""
     from llmio_embeddings import open_database
+    from llmio_embeddings.storage import open_storage, url_scheme
 
+    if database and url_scheme(database):
+        with _library_errors():
+            return open_storage(database)
     path = _database_path(database)
     if not create and not path.exists():
         return None
@@ -62,18 +69,14 @@ def _get_model(name: str | None) -> llm.EmbeddingModel:
         raise click.ClickException(str(exc.args[0]) if exc.args else str(exc)) from exc
 
 
-def _collection_for_writing(
-    db: sqlite3.Connection, name: str, model_name: str | None
-) -> Collection:
+def _collection_for_writing(db: Any, name: str, model_name: str | None) -> Collection:
     """An existing collection (checking -m against it) or a new one using -m / the default."""
-    from llmio_embeddings import Collection, EmbeddingsError
+    from llmio_embeddings import Collection
 
-    try:
+    with _library_errors():
         if Collection.exists(db, name):
             return Collection(name, db, model_id=model_name)
         return Collection(name, db, model=_get_model(model_name))
-    except EmbeddingsError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _existing_collection(database: str | None, name: str) -> Collection:
@@ -85,28 +88,26 @@ def _existing_collection(database: str | None, name: str) -> Collection:
     return Collection(name, db)
 
 
-def _read_input(path: str, binary: bool, binary_hint: bool = True) -> str | bytes:
+def _read_input(path: str, binary: bool) -> str | bytes:
     """Content of a file, or of standard input for '-'."""
-    if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        if Path(path).is_dir():
-            raise click.ClickException(f"{path} is a directory")
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise click.ClickException(f"Cannot read {path}: {exc.strerror or exc}") from exc
-    if binary:
-        return data
+    from llmio_embeddings.inputs import read_bytes, read_text
+
+    with _library_errors():
+        data = sys.stdin.buffer.read() if path == "-" else read_bytes(path)
+        if binary:
+            return data
+        return read_text(data, "Standard input" if path == "-" else path)
+
+
+@contextmanager
+def _library_errors() -> Iterator[None]:
+    """The library's errors as one ``Error:`` line."""
+    from llmio_embeddings import EmbeddingsError
+
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        hint = " (use --binary for binary content)" if binary_hint else ""
-        name = "Standard input" if path == "-" else path
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise click.ClickException(
-            f"{name} is not valid UTF-8 text: line {line}, byte {exc.start}{hint}"
-        ) from exc
+        yield
+    except EmbeddingsError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _content_to_embed(content: str | None, input_path: str | None, binary: bool) -> str | bytes:
@@ -263,6 +264,11 @@ def _output_vector(vector: list[float], format_: str) -> None:
     help="Additional databases to attach - specify alias and file path",
 )
 @click.option("--batch-size", type=int, help="Batch size to use when running embeddings")
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    help="Batches to send to the model at once (default: what the model allows, else 1)",
+)
 @click.option("--prefix", help="Prefix to add to the IDs", default="")
 @click.option("-m", "--model", help="Embedding model to use")
 @click.option("--prepend", help="Prepend this string to all content before embedding")
@@ -282,6 +288,7 @@ def embed_multi(
     sql: str | None,
     attach: tuple[tuple[str, str], ...],
     batch_size: int | None,
+    parallel: int | None,
     prefix: str,
     model: str | None,
     prepend: str | None,
@@ -304,6 +311,8 @@ def embed_multi(
     2. A SQL query against a SQLite database
     3. A directory of files
     """
+    from llmio_embeddings.inputs import read_input
+
     sources = sum(1 for given in (input_path, sql, files) if given)
     if sources != 1:
         raise click.ClickException("Provide exactly one of: an input path, --sql or --files")
@@ -317,38 +326,34 @@ def embed_multi(
         raise click.ClickException("--format can only be used with an input file")
     if batch_size is not None and batch_size < 1:
         raise click.ClickException("--batch-size must be a positive integer")
-    encodings = encodings or ("utf-8", "latin-1")
-    _check_encodings(encodings)
 
-    # File input is read and validated in full before the database is touched,
-    # so a bad line stores nothing; SQL results are fetched before any write.
-    rows: Iterable[tuple[str, str | bytes]]
-    total: int
-    if input_path:
-        file_rows = _rows_from_file(input_path, format_)
-        rows, total = file_rows, len(file_rows)
-    db = _open_db(database)
+    # A file is read and checked in full before the database is touched, so a
+    # bad line stores nothing; SQL results are fetched before any write.
+    with _library_errors():
+        if not sql:
+            source = read_input(
+                input_path,
+                format=format_,
+                files=files,
+                encodings=encodings or ("utf-8", "latin-1"),
+                binary=binary,
+                on_skip=lambda message: click.echo(message, err=True),
+            )
+        db = _open_db(database)
+        if sql:
+            source = read_input(sql=sql, db=db, attach=attach)
+    for directory, pattern in source.unmatched:
+        click.echo(f"Warning: no files match {pattern!r} in {directory}", err=True)
     assert db is not None
-    if sql:
-        sql_rows = _rows_from_sql(db, sql, attach)
-        rows, total = sql_rows, len(sql_rows)
-    elif files:
-        paths = _file_paths(files)
-        rows, total = _rows_from_files(paths, encodings, binary), len(paths)
-
     target = _collection_for_writing(db, collection, model)
-    entries = (
-        (prefix + str(id), (prepend + value) if prepend and isinstance(value, str) else value, None)
-        for id, value in rows
-    )
-    size = batch_size or DEFAULT_BATCH_SIZE
-    if _show_progress():
-        with click.progressbar(
-            length=total, label="Embedding", file=sys.stderr, show_pos=True
-        ) as bar:
-            _embed_in_batches(target, entries, store, size, bar.update)
-    else:
-        _embed_in_batches(target, entries, store, size, None)
+    with _progress(source.total) as progress, _library_errors():
+        target.embed_multi_with_metadata(
+            source.entries(prefix, prepend),
+            store=store,
+            batch_size=batch_size or DEFAULT_BATCH_SIZE,
+            parallel=parallel,
+            progress=progress,
+        )
 
 
 def _show_progress() -> bool:
@@ -356,191 +361,40 @@ def _show_progress() -> bool:
     return sys.stderr.isatty()
 
 
-def _embed_in_batches(
-    target: Collection, entries: Iterator, store: bool, size: int, progress
-) -> None:
-    from itertools import islice
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    """A progress bar on stderr with the rate and the time left; None off a terminal."""
+    if not _show_progress():
+        yield None
+        return
+    started = time.monotonic()
+    done = 0
 
-    from llmio_embeddings import EmbeddingsError
-
-    while True:
-        batch = list(islice(entries, size))
-        if not batch:
-            return
-        try:
-            target.embed_multi_with_metadata(batch, store=store, batch_size=size)
-        except EmbeddingsError as exc:
-            raise click.ClickException(str(exc)) from exc
-        if progress is not None:
-            progress(len(batch))
-
-
-def _check_encodings(encodings: Iterable[str]) -> None:
-    import codecs
-
-    for encoding in encodings:
-        try:
-            codecs.lookup(encoding)
-        except LookupError as exc:
-            raise click.ClickException(f"Unknown encoding: {encoding}") from exc
-
-
-def _row_values(values: list[Any], where: str) -> tuple[str, str]:
-    """(id, content) from one record: the first value is the ID, the rest are joined."""
-    if len(values) < 2:
-        raise click.ClickException(
-            f"{where}: expected at least two columns, an ID and content to embed"
+    def rate(_: Any) -> str:
+        elapsed = time.monotonic() - started
+        if not done or elapsed <= 0:
+            return ""
+        per_second = done / elapsed
+        left = int(max(total - done, 0) / per_second)
+        return (
+            f"{per_second:,.0f} items/s, {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d} left"
         )
-    id = values[0]
-    if id is None or id == "":
-        raise click.ClickException(f"{where}: the ID (first column) is empty")
-    parts = []
-    for value in values[1:]:
-        if value is None or value == "":
-            continue
-        parts.append(value if isinstance(value, str) else json.dumps(value))
-    return str(id), " ".join(parts)
 
+    with click.progressbar(
+        length=total,
+        label="Embedding",
+        file=sys.stderr,
+        show_pos=True,
+        show_eta=False,
+        item_show_func=rate,
+    ) as bar:
 
-def _detect_format(text: str) -> str:
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        return "json"
-    if stripped.startswith("{"):
-        return "nl"
-    first_line = stripped.split("\n", 1)[0]
-    return "tsv" if "\t" in first_line else "csv"
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            bar.update(count, done)
 
-
-def _rows_from_file(input_path: str, format_: str | None) -> list[tuple[str, str]]:
-    name = "standard input" if input_path == "-" else input_path
-    text = _read_input(input_path, binary=False, binary_hint=False)
-    assert isinstance(text, str)
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise click.ClickException(f"No data found in {name}")
-    format_ = format_ or _detect_format(text)
-    if format_ in ("csv", "tsv"):
-        return _rows_from_csv(text, "\t" if format_ == "tsv" else ",")
-    if format_ == "json":
-        return _rows_from_json(text)
-    return _rows_from_nl(text)
-
-
-def _rows_from_csv(text: str, delimiter: str) -> list[tuple[str, str]]:
-    import csv
-    import io
-
-    csv.field_size_limit(2**31 - 1)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-        rows = []
-        for record in reader:
-            if not record:
-                continue
-            where = f"Line {reader.line_num}"
-            if len(record) != len(header):
-                raise click.ClickException(
-                    f"{where}: expected {len(header)} columns, found {len(record)}"
-                )
-            rows.append(_row_values(record, where))
-    except csv.Error as exc:
-        raise click.ClickException(f"Line {reader.line_num}: {exc}") from exc
-    if len(header) < 2:
-        raise click.ClickException(
-            "Line 1: expected at least two columns, an ID and content to embed"
-        )
-    return rows
-
-
-def _rows_from_json(text: str) -> list[tuple[str, str]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(
-            f"Invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from exc
-    if not isinstance(data, list):
-        raise click.ClickException("JSON input must be a list of objects")
-    rows = []
-    for index, item in enumerate(data, 1):
-        if not isinstance(item, dict):
-            raise click.ClickException(f"JSON item {index} is not an object")
-        rows.append(_row_values(list(item.values()), f"JSON item {index}"))
-    return rows
-
-
-def _rows_from_nl(text: str) -> list[tuple[str, str]]:
-    rows = []
-    for line_number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"Invalid JSON on line {line_number}: {exc.msg}") from exc
-        if not isinstance(item, dict):
-            raise click.ClickException(f"Line {line_number}: expected a JSON object")
-        rows.append(_row_values(list(item.values()), f"Line {line_number}"))
-    return rows
-
-
-def _rows_from_sql(
-    db: sqlite3.Connection, sql: str, attach: tuple[tuple[str, str], ...]
-) -> list[tuple[str, str]]:
-    import sqlite3
-
-    try:
-        for alias, path in attach:
-            db.execute("ATTACH DATABASE ? AS [{}]".format(alias.replace("]", "]]")), [path])
-        cursor = db.execute(sql)
-        records = cursor.fetchall()
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"SQL error: {exc}") from exc
-    if cursor.description is not None and len(cursor.description) < 2:
-        raise click.ClickException(
-            "The SQL query must return at least two columns: an ID and content to embed"
-        )
-    rows = []
-    for number, record in enumerate(records, 1):
-        values = [v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in record]
-        rows.append(_row_values(values, f"SQL row {number}"))
-    return rows
-
-
-def _file_paths(files: tuple[tuple[str, str], ...]) -> list[tuple[str, Path]]:
-    """(id, path) for every file matching each DIRECTORY GLOB pair, in sorted order."""
-    found = []
-    for directory, pattern in files:
-        root = Path(directory)
-        for path in sorted(root.glob(pattern)):
-            if path.is_file():
-                found.append((path.relative_to(root).as_posix(), path))
-    return found
-
-
-def _rows_from_files(
-    paths: list[tuple[str, Path]], encodings: tuple[str, ...], binary: bool
-) -> Iterator[tuple[str, str | bytes]]:
-    """Read files lazily; unreadable ones are reported on stderr and skipped."""
-    for id, path in paths:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            click.echo(f"Could not read {path}: {exc.strerror or exc}", err=True)
-            continue
-        if binary:
-            yield id, data
-            continue
-        for encoding in encodings:
-            try:
-                yield id, data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            click.echo(f"Could not decode {path} using encodings: {', '.join(encodings)}", err=True)
+        yield advance
 
 
 # -- llm similar --------------------------------------------------------------------
@@ -571,6 +425,9 @@ def _rows_from_files(
     "--database",
     type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
 )
+@click.option(
+    "--exact", is_flag=True, help="Search every vector, even where an approximate index exists"
+)
 def similar(
     collection: str,
     id: str | None,
@@ -580,6 +437,7 @@ def similar(
     number: int,
     plain: bool,
     database: str | None,
+    exact: bool,
 ) -> None:
     """
     Return top N similar IDs from a collection
@@ -594,22 +452,18 @@ def similar(
     \b
         llm similar my-collection 1234
     """
-    from llmio_embeddings import EmbeddingsError
-
     if id is not None and (content is not None or input_path is not None):
         raise click.ClickException("Provide either an ID or content to compare, not both")
     if content is not None and input_path is not None:
         raise click.ClickException("Use either -c/--content or -i/--input, not both")
     target = _existing_collection(database, collection)
-    try:
+    with _library_errors():
         if id is not None:
-            results = target.similar_by_id(id, number=number)
+            results = target.similar_by_id(id, number=number, exact=exact)
         else:
             value = _content_to_embed(content, input_path, binary)
             _require_content(value)
-            results = target.similar(value, number=number)
-    except EmbeddingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+            results = target.similar(value, number=number, exact=exact)
     for entry in results:
         if plain:
             click.echo(f"{entry.id} ({entry.score})")
@@ -683,6 +537,13 @@ def embed_models_default(model: str | None, remove_default: bool) -> None:
 
 # -- llm collections ----------------------------------------------------------------
 
+_database_option = click.option(
+    "-d",
+    "--database",
+    type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
+    help="Path to embeddings database",
+)
+
 
 @click.group(cls=DefaultSubGroup, default="list", default_if_no_args=True)
 def collections() -> None:
@@ -696,49 +557,51 @@ def collections_path() -> None:
 
 
 @collections.command(name="list")
-@click.option(
-    "-d",
-    "--database",
-    type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
-    help="Path to embeddings database",
-)
+@_database_option
 @click.option("json_", "--json", is_flag=True, help="Output as JSON")
 def collections_list(database: str | None, json_: bool) -> None:
     """View a list of collections"""
+    from llmio_embeddings import list_collections
+
     db = _open_db(database, create=False)
-    found: list[dict[str, Any]] = []
-    if (
-        db is not None
-        and db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'collections'"
-        ).fetchone()
-    ):
-        found = [
-            {"name": name, "model": model, "num_embeddings": count}
-            for name, model, count in db.execute(
-                "SELECT collections.name, collections.model, count(embeddings.id) "
-                "FROM collections LEFT JOIN embeddings "
-                "ON embeddings.collection_id = collections.id "
-                "GROUP BY collections.id ORDER BY collections.name"
-            ).fetchall()
-        ]
+    found = [vars(info) for info in list_collections(db)] if db is not None else []
     if json_:
-        click.echo(json.dumps(found, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {"name": c["name"], "model": c["model"], "num_embeddings": c["count"]}
+                    for c in found
+                ],
+                indent=2,
+            )
+        )
         return
     for collection in found:
-        count = collection["num_embeddings"]
+        count = collection["count"]
         click.echo(f"{collection['name']}: {collection['model']}")
         click.echo(f"  {count} embedding{'' if count == 1 else 's'}")
 
 
+@collections.command(name="index")
+@click.argument("collection")
+@_database_option
+def collections_index(collection: str, database: str | None) -> None:
+    """
+    Build or update the approximate index of a collection
+
+    Searches of large collections then use it (``llm similar --exact`` does
+    not). Needs the index extra: pip install 'llmio-embeddings[index]'
+    """
+    target = _existing_collection(database, collection)
+    with _library_errors():
+        built = target.build_index()
+    if not built:
+        raise click.ClickException(f"Collection {collection} cannot have an index here")
+
+
 @collections.command(name="delete")
 @click.argument("collection")
-@click.option(
-    "-d",
-    "--database",
-    type=click.Path(file_okay=True, dir_okay=False, allow_dash=False),
-    help="Path to embeddings database",
-)
+@_database_option
 def collections_delete(collection: str, database: str | None) -> None:
     """
     Delete the specified collection
