@@ -145,7 +145,7 @@ def test_broken_plugins_are_warnings_and_other_commands_work(plugin_site, user_p
         and "cannot import name 'gone'" in line
         for line in warnings
     ), warnings
-    assert "Warning: plugin llm-bad-commands failed to register commands: boom" in warnings
+    assert "Warning: plugin llm-bad-commands failed in register_commands: boom" in warnings
     assert "Traceback" not in result.stderr
 
     listed = run_llm(plugin_site, user_path, "plugins")
