@@ -118,10 +118,16 @@ def contained(impl: Any, hook_name: str) -> Iterator[None]:
 
     The warning names the distribution and the hook (once per process), so one
     broken plugin cannot take ``llm models`` or every prompt down with it.
-    ``LLM_RAISE_ERRORS=1`` lets the exception through instead.
+    ``LLM_RAISE_ERRORS=1`` lets the exception through instead, and so does
+    :class:`llm.ConfigError`: a malformed file in the user directory that a plugin
+    reads is the user's to fix, and the error names the file.
     """
+    from .errors import ConfigError
+
     try:
         yield
+    except ConfigError:
+        raise
     except Exception as exc:
         if _raise_errors():
             raise
