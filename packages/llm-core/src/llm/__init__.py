@@ -48,6 +48,7 @@ _LAZY = {
     "get_fragment_loaders": "registry",
     # tools, chains, messages, fragments, schemas
     "Tool": "tools", "Toolbox": "tools", "ToolCall": "tools", "ToolResult": "tools",
+    "ServerSideTool": "tools",
     "ToolOutput": "tools", "CancelToolCall": "tools", "PauseChain": "tools",
     "ChainResponse": "chains", "AsyncChainResponse": "chains",
     "Message": "parts", "StreamEvent": "parts", "user": "parts", "assistant": "parts",

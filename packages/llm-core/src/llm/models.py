@@ -12,13 +12,23 @@ from .errors import AttachmentError
 from .options import Options
 from .prompts import Prompt
 from .responses import AsyncResponse, Response
-from .tools import CancelToolCall, PauseChain, Tool, ToolCall, Toolbox, ToolOutput, ToolResult
+from .tools import (
+    CancelToolCall,
+    PauseChain,
+    ServerSideTool,
+    Tool,
+    ToolCall,
+    Toolbox,
+    ToolOutput,
+    ToolResult,
+    partition_tools as _partition_tools,
+)
 from .usage import Usage
 
 __all__ = [
     "Model", "KeyModel", "AsyncModel", "AsyncKeyModel", "Options", "Prompt", "Response",
     "AsyncResponse", "Conversation", "AsyncConversation", "Attachment", "Tool", "Toolbox",
-    "ToolCall", "ToolResult", "ToolOutput", "CancelToolCall", "PauseChain", "Usage",
+    "ToolCall", "ToolResult", "ToolOutput", "CancelToolCall", "PauseChain", "Usage", "ServerSideTool",
 ]
 
 
@@ -32,6 +42,8 @@ class _BaseModel(ABC):
     attachment_types: set[str] = set()
     supports_schema: bool = False
     supports_tools: bool = False
+    #: ServerSideTool subclasses this model sends to its provider.
+    supported_server_side_tools: tuple[type, ...] = ()
 
     class Options(Options):
         pass

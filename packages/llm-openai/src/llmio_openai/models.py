@@ -14,6 +14,7 @@ import json
 from typing import Any, AsyncGenerator, Iterable, Iterator, Optional
 
 import llm
+from llm.tools import partition_tools
 
 from . import client as _client
 from .messages import (
@@ -272,7 +273,8 @@ class _Shared:
             kwargs["response_format"] = schema_response_format(schema)
         tools = getattr(prompt, "tools", None)
         if tools:
-            kwargs["tools"] = [tool_definition(tool) for tool in tools]
+            function_tools, _ = partition_tools(self, tools)
+            kwargs["tools"] = [tool_definition(tool) for tool in function_tools]
         if stream:
             kwargs["stream_options"] = {"include_usage": True}
         return kwargs

@@ -14,6 +14,7 @@ import sqlite3
 from typing import Any
 
 from ..schemas import schema_id
+from ..tools import function_tools
 from ..utils import truncate_string
 from .connection import as_connection
 
@@ -97,7 +98,7 @@ def response_operations(response: Any) -> list[Operation]:
         for order, fragment in enumerate(fragments):
             ops.append({"op": "fragment", "table": table, "response_id": response.id, "order": order,
                         "content": str(fragment), "source": getattr(fragment, "source", None) or None})
-    for tool in prompt.tools:
+    for tool in function_tools(prompt.tools):  # server-side tools run at the provider
         ops.append({"op": "tool", "response_id": response.id, "hash": tool.hash(), "name": tool.name,
                     "description": tool.description, "input_schema": json.dumps(tool.input_schema),
                     "plugin": tool.plugin})
