@@ -21,7 +21,7 @@ from .tools import (
     Toolbox,
     ToolOutput,
     ToolResult,
-    partition_tools as _partition_tools,
+    partition_tools as _partition_tools,  # noqa: F401 - upstream private path plugins import
 )
 from .usage import Usage
 
@@ -68,7 +68,7 @@ class _BaseModel(ABC):
                       system_fragments: Optional[Sequence[str]] = None, schema: Any = None,
                       tools: Optional[Sequence[Any]] = None, tool_results: Optional[Sequence[Any]] = None,
                       options: Optional[dict[str, Any]] = None, messages: Optional[Sequence[Any]] = None,
-                      **kwargs: Any) -> Prompt:
+                      hide_reasoning: bool = False, **kwargs: Any) -> Prompt:
         attachments = list(attachments or [])
         self._validate_attachments(attachments)
         if schema is not None and not self.supports_schema:
@@ -77,7 +77,20 @@ class _BaseModel(ABC):
         merged.update(kwargs)
         return Prompt(prompt, self, fragments=fragments, attachments=attachments, system=system,
                       system_fragments=system_fragments, options=self.Options(**merged),
-                      schema=schema, tools=tools, tool_results=tool_results, messages=messages)
+                      schema=schema, tools=tools, tool_results=tool_results, messages=messages,
+                      hide_reasoning=hide_reasoning)
+
+    def _prompt_in(self, conversation: Any, prompt: Optional[str], kwargs: dict[str, Any]) -> tuple[Any, Prompt]:
+        """(conversation, Prompt) for one turn, with the conversation's earlier turns as
+        the prompt's history; ``messages=`` become history of their own first."""
+        from .history import history_messages
+
+        history = history_messages(conversation.responses) if conversation is not None else []
+        if kwargs.get("messages"):
+            conversation, prompt = self._from_messages(conversation, kwargs)
+        built = self._build_prompt(prompt, **kwargs)
+        built._history = history
+        return conversation, built
 
     def _from_messages(self, conversation: Any, kwargs: dict[str, Any]) -> tuple[Any, Optional[str]]:
         """Turn ``messages=`` into conversation history plus the final prompt's arguments."""
@@ -98,9 +111,7 @@ class _SyncModel(_BaseModel):
 
     def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[Conversation] = None,
                        stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> Response:
-        if kwargs.get("messages"):
-            conversation, prompt = self._from_messages(conversation, kwargs)
-        built = self._build_prompt(prompt, **kwargs)
+        conversation, built = self._prompt_in(conversation, prompt, kwargs)
         return Response(built, self, stream, conversation=conversation, key=key)
 
     def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:
@@ -135,9 +146,7 @@ class _AsyncModel(_BaseModel):
 
     def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[AsyncConversation] = None,
                        stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> AsyncResponse:
-        if kwargs.get("messages"):
-            conversation, prompt = self._from_messages(conversation, kwargs)
-        built = self._build_prompt(prompt, **kwargs)
+        conversation, built = self._prompt_in(conversation, prompt, kwargs)
         return AsyncResponse(built, self, stream, conversation=conversation, key=key)
 
     def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:

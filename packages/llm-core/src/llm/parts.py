@@ -354,6 +354,26 @@ def events_to_messages(events: list[StreamEvent]) -> dict[int, list[Part]]:
     return dict(sorted(messages.items()))
 
 
+def part_events(part: Part, part_index: int, message_index: Optional[int] = None) -> list[StreamEvent]:
+    """The events that assemble back into ``part`` (attachments have none)."""
+    common: dict[str, Any] = {"part_index": part_index, "message_index": message_index,
+                              "provider_metadata": part.provider_metadata}
+    if isinstance(part, TextPart):
+        return [StreamEvent("text", part.text, **common)]
+    if isinstance(part, ReasoningPart):
+        return [StreamEvent("reasoning", part.text, redacted=part.redacted, **common)]
+    if isinstance(part, ToolCallPart):
+        return [StreamEvent("tool_call_name", part.name, tool_call_id=part.tool_call_id,
+                            server_executed=part.server_executed, **common),
+                StreamEvent("tool_call_args", json.dumps(part.arguments or {}), part_index=part_index,
+                            message_index=message_index, tool_call_id=part.tool_call_id,
+                            server_executed=part.server_executed)]
+    if isinstance(part, ToolResultPart):
+        return [StreamEvent("tool_result", part.output, tool_call_id=part.tool_call_id, tool_name=part.name,
+                            server_executed=part.server_executed, **common)]
+    return []
+
+
 def events_to_parts(events: list[StreamEvent]) -> list[Part]:
     """Every part of a response's events, in order (all messages together)."""
     return [part for parts in events_to_messages(events).values() for part in parts]

@@ -38,7 +38,8 @@ def response_row(response: Any) -> dict[str, Any]:
         # Fragments are stored once each, in their own table: log the text typed.
         "prompt": prompt._prompt,
         "system": prompt._system,
-        "prompt_json": _json_or_none(prompt.prompt_json),
+        # Plugins record the request they sent on the response (llm-mistral) or the prompt.
+        "prompt_json": _json_or_none(getattr(response, "_prompt_json", None) or prompt.prompt_json),
         "options_json": json.dumps(options, default=repr),
         "response": "".join(response._chunks),
         "response_json": _json_or_none(response.response_json),
