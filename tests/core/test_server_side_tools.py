@@ -125,3 +125,13 @@ def test_logging_a_response_with_server_side_tools(tmp_path):
     assert rows == [("local",)]
     [(arguments,)] = db.execute("select arguments from tool_calls").fetchall()
     assert json.loads(arguments) == {}
+
+
+def test_tool_function_takes_a_description():
+    def fixed_version() -> str:
+        "The docstring"
+        return "0.1"
+
+    tool = llm.Tool.function(fixed_version, name="fixed", description="Return a fixed version")
+    assert (tool.name, tool.description) == ("fixed", "Return a fixed version")
+    assert llm.Tool.function(fixed_version).description == "The docstring"

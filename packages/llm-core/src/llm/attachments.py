@@ -50,10 +50,14 @@ class Attachment:
                 raise AttachmentError(f"Attachment file not found: {self.path}")
             found = mimetype_from_path(self.path)
         elif self.url:
-            data, header_type = _fetch(self.url)
-            self.content = data
-            self._fetched = True
-            found = mimetype_from_bytes(data) or header_type
+            # The type is all that is needed here: ask with HEAD, download only when
+            # the server does not say (a plugin may send the URL, not the bytes).
+            found = _head_type(self.url)
+            if not found:
+                data, header_type = _fetch(self.url)
+                self.content = data
+                self._fetched = True
+                found = mimetype_from_bytes(data) or header_type
         if not found:
             raise AttachmentError(f"Could not determine the content type of {self.describe()}")
         self.type = found
@@ -101,6 +105,22 @@ def _exists(path: str) -> bool:
     import os
 
     return os.path.exists(path)
+
+
+def _head_type(url: str) -> Optional[str]:
+    """The content type a server declares for ``url`` (HEAD), if it is a specific one."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "llm"})
+    try:
+        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as resp:
+            header = resp.headers.get_content_type() if resp.headers else None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None  # some servers refuse HEAD: the GET that follows reports errors
+    if header in (None, "application/octet-stream", "text/plain", "binary/octet-stream"):
+        return None
+    return header
 
 
 def _fetch(url: str) -> tuple[bytes, Optional[str]]:

@@ -111,10 +111,13 @@ class Tool:
             self.input_schema = {"type": "object", "properties": {}}
 
     @classmethod
-    def function(cls, function: Callable[..., Any], name: Optional[str] = None) -> "Tool":
-        """A Tool from a function: name, docstring description and schema from hints."""
-        doc = inspect.getdoc(function)
-        return cls(name=name or function.__name__, description=doc.strip() if doc else None,
+    def function(cls, function: Callable[..., Any], name: Optional[str] = None,
+                 description: Optional[str] = None) -> "Tool":
+        """A Tool from a function: name, description (else the docstring) and schema from hints."""
+        if description is None:
+            doc = inspect.getdoc(function)
+            description = doc.strip() if doc else None
+        return cls(name=name or function.__name__, description=description,
                    input_schema=function_schema(function), implementation=function)
 
     def hash(self) -> str:
