@@ -92,7 +92,7 @@ class ExtraModelsError(llm.ModelError, llm.ConfigError):
     not contained like a broken plugin."""
 
 
-_BOOL_KEYS = ("completion", "can_stream", "vision", "audio", "supports_schema",
+_BOOL_KEYS = ("completion", "responses", "can_stream", "vision", "audio", "supports_schema",
               "supports_tools", "reasoning", "allows_system_prompt", "pdf")
 _STR_KEYS = ("model_id", "model_name", "api_base", "api_key_name", "api_type", "api_version",
              "api_engine")

@@ -216,7 +216,11 @@ class _Shared:
         supports_tools: bool = False,
         allows_system_prompt: bool = True,
         pdf: bool = False,
+        verbosity: bool = False,
     ) -> None:
+        # What this model was built with: a Responses model builds its chat twin from it.
+        self._init_kwargs = {key: value for key, value in locals().items()
+                             if key not in ("self", "__class__") and value is not None}
         self.model_id = model_id
         self.key = key
         self.model_name = model_name
@@ -232,6 +236,7 @@ class _Shared:
         self.supports_schema = supports_schema
         self.supports_tools = supports_tools
         self.allows_system_prompt = allows_system_prompt
+        self.verbosity = verbosity
         attachment_types: set[str] = set()
         if vision:
             attachment_types |= IMAGE_TYPES
@@ -262,6 +267,11 @@ class _Shared:
         """Request parameters other than ``model``, ``messages`` and ``stream``."""
         kwargs = not_nulls(prompt.options)
         json_object = kwargs.pop("json_object", None)
+        # Options of the Responses models that have no chat equivalent.
+        kwargs.pop("chat_completions", None)
+        kwargs.pop("image_detail", None)
+        if "reasoning_effort" in kwargs:
+            kwargs["reasoning_effort"] = getattr(kwargs["reasoning_effort"], "value", kwargs["reasoning_effort"])
         if "max_tokens" not in kwargs and self.default_max_tokens is not None:
             kwargs["max_tokens"] = self.default_max_tokens
         if "max_tokens" in kwargs and self._uses_max_completion_tokens():

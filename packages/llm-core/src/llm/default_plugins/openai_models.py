@@ -1,7 +1,8 @@
 """Compatibility path for the OpenAI model classes (they live in ``llmio-openai``).
 
 Plugins for OpenAI-compatible providers import ``Chat``, ``AsyncChat``,
-``Completion``, the options classes and helpers from here and subclass them.
+``Completion``, ``Responses``, ``AsyncResponses``, the options classes
+(``ReasoningEffortEnum`` among them) and helpers from here and subclass them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ try:
         combine_chunks,
         not_nulls,
         redact_data,
+    )
+    from llmio_openai.responses_api import (  # noqa: F401
+        AsyncResponses,
+        CodeInterpreter,
+        ReasoningEffortEnum,
+        Responses,
+        ResponsesOptions,
+        WebSearch,
     )
     from llmio_openai.messages import attachment_part as _attachment  # noqa: F401
     from llm.utils import remove_dict_none_values, simplify_usage_dict  # noqa: F401
