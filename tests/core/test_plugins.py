@@ -215,3 +215,25 @@ def test_plugin_that_fails_to_import_is_a_warning_not_a_crash(fake_dists, monkey
     assert "broken-plugin" in err
     assert "this plugin is broken on purpose" in err
     assert "broken-plugin" not in [p["name"] for p in llm.get_plugins()]
+
+
+def test_built_in_tools_are_a_default_plugin():
+    import importlib.metadata
+
+    [entry] = [p for p in llm.get_plugins(all=True) if p["name"] == "llm.default_plugins.default_tools"]
+    assert entry == {"name": "llm.default_plugins.default_tools", "hooks": ["register_tools"]}
+    assert "llm.default_plugins.default_tools" not in [p["name"] for p in llm.get_plugins()]
+    tools = llm.get_tools()
+    assert tools["llm_version"].implementation is llm.tools.llm_version
+    assert tools["llm_time"].plugin == "llm.default_plugins.default_tools"
+    assert llm.tools.llm_version() == importlib.metadata.version("llm")
+
+
+def test_llm_time_reports_utc_and_local_time():
+    import datetime
+
+    info = llm.tools.llm_time()
+    assert set(info) == {"utc_time", "utc_time_iso", "local_timezone", "local_time", "timezone_offset", "is_dst"}
+    when = datetime.datetime.fromisoformat(info["utc_time_iso"])
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()) < 60
+    assert info["utc_time"].endswith(" UTC") and info["timezone_offset"].startswith("UTC")

@@ -94,6 +94,15 @@ def distribution_name(plugin_name: str) -> str:
     return distribution.metadata["Name"] or plugin_name
 
 
+def builtin_name(plugin_name: str) -> Optional[str]:
+    """The documented name of a first-party plugin (``llm.default_plugins.openai_models``),
+    or None for other plugins."""
+    distribution = _distributions.get(plugin_name)
+    if distribution is None or _canonical(distribution.metadata["Name"] or "") not in BUILTIN_DISTRIBUTIONS:
+        return None
+    return _entry_point_names.get(plugin_name)
+
+
 def plugin_load_failures() -> list[tuple[str, str]]:
     """(distribution, error) for each plugin that failed to import."""
     return list(_failures)

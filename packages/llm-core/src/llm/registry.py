@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from .config import get_default_embedding_model, get_default_model, load_aliases
 from .errors import ConfigError, UnknownModelError
-from .plugins import call_hook, contained, load_plugins, pm
+from .plugins import builtin_name, call_hook, contained, load_plugins, pm
 
 
 @dataclass
@@ -185,7 +185,7 @@ def get_tools() -> dict[str, Any]:
     for impl in pm.hook.register_tools.get_hookimpls():
         # Each tool records the plugin that registered it, so one call per plugin.
         with contained(impl, "register_tools"):
-            impl.function(register=make_register(impl.plugin_name))
+            impl.function(register=make_register(builtin_name(impl.plugin_name) or impl.plugin_name))
     return tools
 
 

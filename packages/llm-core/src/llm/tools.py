@@ -408,3 +408,36 @@ async def arun_tool_calls(tool_calls: list[ToolCall], tools: list[Any], before_c
         pause.tool_results = results
         raise pause
     return results
+
+
+# -- the built-in tools (registered by llm.default_plugins.default_tools) -------------
+
+
+def llm_version() -> str:
+    """Return the installed version of llm"""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for distribution in ("llm", "llmio-core"):
+        try:
+            return version(distribution)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+def llm_time() -> dict:
+    """Return the current date and time, in UTC and in the local time zone"""
+    import datetime
+    import time as _time
+
+    utc = datetime.datetime.now(datetime.timezone.utc)
+    local = utc.astimezone()
+    offset = local.strftime("%z")
+    return {
+        "utc_time": utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "utc_time_iso": utc.isoformat(),
+        "local_timezone": local.tzname() or "",
+        "local_time": local.strftime("%Y-%m-%d %H:%M:%S"),
+        "timezone_offset": f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC",
+        "is_dst": bool(_time.localtime().tm_isdst > 0),
+    }
