@@ -218,3 +218,23 @@ async def test_async_responses_assemble_the_same_parts():
     assert await response.text() == "done"
     assert [p for m in await response.messages() for p in m.parts] == [
         ReasoningPart("r", provider_metadata={"x": {"sig": "1"}}), TextPart("done")]
+
+
+@pytest.mark.asyncio
+async def test_tool_calls_or_raise():
+    call = llm.ToolCall(name="t", arguments={}, tool_call_id="c")
+    response = Scripted([lambda r: r.add_tool_call(call), "x"]).prompt("go")
+    assert response.tool_calls_or_raise() == [call]  # a sync response is evaluated
+
+    class AsyncTool(llm.AsyncModel):
+        model_id = "async-tool"
+
+        async def execute(self, prompt, stream, response, conversation):
+            response.add_tool_call(llm.ToolCall(name="t", arguments={}, tool_call_id="c"))
+            yield "x"
+
+    pending = AsyncTool().prompt("go")
+    with pytest.raises(ValueError, match="not been evaluated"):
+        pending.tool_calls_or_raise()
+    await pending.text()
+    assert [c.tool_call_id for c in pending.tool_calls_or_raise()] == ["c"]

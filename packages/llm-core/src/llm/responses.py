@@ -206,6 +206,10 @@ class _BaseResponse:
             raise ValueError("Response has not been evaluated yet")
         return list(self._tool_calls)
 
+    def tool_calls_or_raise(self) -> list[Any]:
+        """The tool calls of a finished response (plugins read earlier turns this way)."""
+        return self._tool_calls_or_raise()
+
     def _to_dict(self, include_conversation: bool = True) -> dict[str, Any]:
         from .parts import part_to_dict, AttachmentPart
 
@@ -383,6 +387,10 @@ class Response(_BaseResponse):
     def text_or_raise(self) -> str:
         """For a sync response the same as ``text()``: it is evaluated if needed."""
         return self.text()
+
+    def tool_calls_or_raise(self) -> list[Any]:
+        """For a sync response the same as ``tool_calls()``."""
+        return self.tool_calls()
 
     def __str__(self) -> str:
         return self.text()
