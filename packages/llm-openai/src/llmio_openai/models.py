@@ -222,7 +222,8 @@ class _Shared:
         self._init_kwargs = {key: value for key, value in locals().items()
                              if key not in ("self", "__class__") and value is not None}
         self.model_id = model_id
-        self.key = key
+        if key is not None:  # else a subclass's class-level key stands (llm-llama-server)
+            self.key = key
         self.model_name = model_name
         self.api_base = api_base
         self.api_type = api_type
