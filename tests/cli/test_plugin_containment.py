@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+from support.plugin_dists import install_plugin
 
 GOOD_PLUGIN = """
     import llm
@@ -92,21 +93,12 @@ TRIGGERS = {
 }
 
 
-def install(site, dist, module, source):
-    (site / f"{module}.py").write_text(textwrap.dedent(source))
-    info = site / f"{dist.replace('-', '_')}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[llm]\n{module} = {module}\n")
-
-
 @pytest.fixture
 def site_with(tmp_path):
     def make(hook):
         site = tmp_path / "site"
-        site.mkdir()
-        install(site, "llm-good", "llm_good", GOOD_PLUGIN)
-        install(site, "llm-raises", "llm_raises", RAISING_PLUGIN.format(hook=hook))
+        install_plugin(site, "llm-good", "llm_good", GOOD_PLUGIN, version="1.0")
+        install_plugin(site, "llm-raises", "llm_raises", RAISING_PLUGIN.format(hook=hook), version="1.0")
         return site
 
     return make

@@ -10,6 +10,7 @@ import llm
 import llm.plugins
 import pytest
 from llm.plugins import pm
+from support.plugin_dists import install_plugin
 
 HOOKS = {
     "register_commands": ["cli"],
@@ -115,14 +116,7 @@ def test_plugins_load_on_first_model_lookup():
 
 
 def make_distribution(root, dist_name, module, body, version="0.1"):
-    """Write ``<dist>-<version>.dist-info`` with an ``llm`` entry point and its module."""
-    info = root / f"{dist_name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {dist_name}\nVersion: {version}\n"
-    )
-    (info / "entry_points.txt").write_text(f"[llm]\n{dist_name} = {module}\n")
-    (root / f"{module}.py").write_text(textwrap.dedent(body))
+    install_plugin(root, dist_name, module, body, version=version, entry_point=dist_name)
 
 
 GOOD_PLUGIN = """

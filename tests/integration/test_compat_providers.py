@@ -9,7 +9,6 @@ server-side tools; its request body is checked without any network.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -18,16 +17,13 @@ from pathlib import Path
 
 import llm
 import pytest
+from support.plugin_dists import compat_plugins_mark
 from llm.parts import StreamEvent
 from support.openai_server import OpenAIServer
 
 MODULES = {"llm_openrouter": "llm-openrouter", "llm_llama_server": "llm-llama-server",
            "llm_gemini": "llm-gemini"}
-missing = [dist for module, dist in MODULES.items() if importlib.util.find_spec(module) is None]
-if missing:
-    if os.environ.get("LLM_REQUIRE_COMPAT_PLUGINS"):
-        raise RuntimeError(f"compatibility plugins not installed: {', '.join(missing)} (run scripts/test)")
-    pytestmark = pytest.mark.skip(reason=f"not installed: {', '.join(missing)}; scripts/test installs them")
+pytestmark = compat_plugins_mark(MODULES)
 
 LLM = str(Path(sys.executable).with_name("llm"))
 

@@ -160,15 +160,21 @@ def _module_distribution(cls: Any) -> str | None:
 def render_server_side(model_id: str, entries: list[dict]) -> str:
     lines = [f"Server-side tools for {model_id} (run by the provider):", ""]
     for entry in entries:
-        head = entry["signature"]
-        if entry["plugin"]:
-            head += f" (plugin: {entry['plugin']})"
-        lines.append(head)
-        if entry["description"]:
-            lines.append("")
-            lines.extend(_indented(entry["description"], "  "))
-        lines.append("")
+        lines.extend(_entry_lines(entry))
     return "\n".join(lines).rstrip("\n")
+
+
+def _entry_lines(entry: dict) -> list[str]:
+    """A tool's signature (and plugin), then its indented description."""
+    head = entry["signature"]
+    if entry["plugin"]:
+        head += f" (plugin: {entry['plugin']})"
+    lines = [head]
+    if entry["description"]:
+        lines.append("")
+        lines.extend(_indented(entry["description"], "  "))
+    lines.append("")
+    return lines
 
 
 def _indented(text: str | None, prefix: str) -> list[str]:
@@ -180,14 +186,7 @@ def _indented(text: str | None, prefix: str) -> list[str]:
 def render(tools: list[dict], toolboxes: list[dict]) -> str:
     lines: list[str] = []
     for tool in tools:
-        head = tool["signature"]
-        if tool["plugin"]:
-            head += f" (plugin: {tool['plugin']})"
-        lines.append(head)
-        if tool["description"]:
-            lines.append("")
-            lines.extend(_indented(tool["description"], "  "))
-        lines.append("")
+        lines.extend(_entry_lines(tool))
     if toolboxes:
         lines.append("Toolboxes:")
         lines.append("")
