@@ -83,13 +83,11 @@ class _BaseModel(ABC):
     def _prompt_in(self, conversation: Any, prompt: Optional[str], kwargs: dict[str, Any]) -> tuple[Any, Prompt]:
         """(conversation, Prompt) for one turn, with the conversation's earlier turns as
         the prompt's history; ``messages=`` become history of their own first."""
-        from .history import history_messages
-
-        history = history_messages(conversation.responses) if conversation is not None else []
+        earlier = list(conversation.responses) if conversation is not None else []
         if kwargs.get("messages"):
             conversation, prompt = self._from_messages(conversation, kwargs)
         built = self._build_prompt(prompt, **kwargs)
-        built._history = history
+        built._earlier = earlier
         return conversation, built
 
     def _from_messages(self, conversation: Any, kwargs: dict[str, Any]) -> tuple[Any, Optional[str]]:

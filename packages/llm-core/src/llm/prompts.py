@@ -54,10 +54,20 @@ class Prompt:
         self.tool_results = list(tool_results or [])
         # The ``messages=`` the prompt was built from, if any (else built from its fields).
         self._messages = list(messages) if messages is not None else None
-        #: Earlier turns of the conversation, set when the prompt is made in one.
-        self._history: list[Any] = []
+        # The conversation's earlier responses when the prompt was made in one: their
+        # messages are built on first use, so plugins that never ask pay nothing.
+        self._earlier: list[Any] = []
+        self._history_cache: Optional[list[Any]] = None
         #: The caller asked not to be shown reasoning (models may skip requesting it).
         self.hide_reasoning = hide_reasoning
+
+    @property
+    def _history(self) -> list[Any]:
+        if self._history_cache is None:
+            from .history import history_messages
+
+            self._history_cache = history_messages(self._earlier)
+        return self._history_cache
 
     @property
     def messages(self) -> list[Any]:
