@@ -7,6 +7,21 @@ Plugins for OpenAI-compatible providers import ``Chat``, ``AsyncChat``,
 
 from __future__ import annotations
 
+from typing import Any
+
+#: The Responses API classes load on first use: chat-only plugins do not pay for them.
+_RESPONSES = frozenset({"Responses", "AsyncResponses", "ReasoningEffortEnum", "ResponsesOptions",
+                        "WebSearch", "CodeInterpreter"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RESPONSES:
+        from llmio_openai import responses_api
+
+        return getattr(responses_api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 try:
     from llmio_openai.models import *  # noqa: F401,F403
     from llmio_openai.models import (  # noqa: F401
@@ -23,14 +38,6 @@ try:
         combine_chunks,
         not_nulls,
         redact_data,
-    )
-    from llmio_openai.responses_api import (  # noqa: F401
-        AsyncResponses,
-        CodeInterpreter,
-        ReasoningEffortEnum,
-        Responses,
-        ResponsesOptions,
-        WebSearch,
     )
     from llmio_openai.messages import attachment_part as _attachment  # noqa: F401
     from llm.utils import remove_dict_none_values, simplify_usage_dict  # noqa: F401
