@@ -116,8 +116,11 @@ def _head_type(url: str) -> Optional[str]:
     try:
         with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as resp:
             header = resp.headers.get_content_type() if resp.headers else None
-    except (urllib.error.URLError, OSError, ValueError):
+    except urllib.error.HTTPError as exc:
+        exc.close()
         return None  # some servers refuse HEAD: the GET that follows reports errors
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
     if header in (None, "application/octet-stream", "text/plain", "binary/octet-stream"):
         return None
     return header
