@@ -70,14 +70,11 @@ import subprocess
 import sys
 import textwrap
 
+from support.plugin_dists import install_plugin
+
 
 def make_dist(site, dist, module, source):
-    """A minimal installed distribution exposing ``module`` as an ``llm`` entry point."""
-    (site / f"{module}.py").write_text(textwrap.dedent(source))
-    info = site / f"{dist.replace('-', '_')}-0.3.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.3\n")
-    (info / "entry_points.txt").write_text(f"[llm]\n{module} = {module}\n")
+    install_plugin(site, dist, module, source, version="0.3")
 
 
 @pytest.fixture
@@ -145,7 +142,7 @@ def test_broken_plugins_are_warnings_and_other_commands_work(plugin_site, user_p
         and "cannot import name 'gone'" in line
         for line in warnings
     ), warnings
-    assert "Warning: plugin llm-bad-commands failed to register commands: boom" in warnings
+    assert "Warning: plugin llm-bad-commands failed in register_commands: boom" in warnings
     assert "Traceback" not in result.stderr
 
     listed = run_llm(plugin_site, user_path, "plugins")

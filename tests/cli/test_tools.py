@@ -99,7 +99,8 @@ def test_resolve_unknown_tools(tools_plugin):
     with pytest.raises(click.ClickException) as info:
         resolve_tools(["nope", "upper", "other"])
     assert (
-        info.value.message == "Tools nope, other not found. Available tools: Counter, fail, upper"
+        info.value.message
+        == "Tools nope, other not found. Available tools: Counter, fail, llm_time, llm_version, upper"
     )
     with pytest.raises(click.ClickException) as info:
         resolve_tools(["upper(1)"])
@@ -156,6 +157,7 @@ def test_tools_list(tools_plugin):
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"fail(message: str) -> str (plugin: {PLUGIN})\n\n  Always fails.\n\n"
+        + BUILTIN_TOOLS_TEXT +
         f"upper(text: str) -> str (plugin: {PLUGIN})\n\n  Convert text to uppercase.\n\n"
         "Toolboxes:\n\n"
         f"Counter (plugin: {PLUGIN}):\n\n"
@@ -193,6 +195,7 @@ def test_tools_list_json_and_functions(tools_plugin):
             },
             "plugin": PLUGIN,
         },
+        *BUILTIN_TOOLS_JSON,
         {
             "name": "upper",
             "description": "Convert text to uppercase.",
@@ -229,10 +232,38 @@ def test_tools_list_json_and_functions(tools_plugin):
     )
 
 
-def test_tools_list_without_tools():
+BUILTIN_TOOLS_TEXT = (
+    "llm_time() -> dict (plugin: llm.default_plugins.default_tools)\n\n"
+    "  Return the current date and time, in UTC and in the local time zone\n\n"
+    "llm_version() -> str (plugin: llm.default_plugins.default_tools)\n\n"
+    "  Return the installed version of llm\n\n"
+)
+BUILTIN_TOOLS_JSON = [
+    {"name": "llm_time", "description": "Return the current date and time, in UTC and in the local time zone",
+     "arguments": {"type": "object", "properties": {}}, "plugin": "llm.default_plugins.default_tools"},
+    {"name": "llm_version", "description": "Return the installed version of llm",
+     "arguments": {"type": "object", "properties": {}}, "plugin": "llm.default_plugins.default_tools"},
+]
+
+
+def test_tools_list_without_plugin_tools_has_the_built_in_ones():
+    result = invoke("tools")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, BUILTIN_TOOLS_TEXT.rstrip("\n") + "\n", "")
+    assert json.loads(invoke("tools", "--json").output) == {"tools": BUILTIN_TOOLS_JSON, "toolboxes": []}
+
+
+def test_tools_list_without_tools(monkeypatch):
+    monkeypatch.setattr(llm, "get_tools", lambda: {})
     result = invoke("tools")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "No tools found\n")
     assert json.loads(invoke("tools", "--json").output) == {"tools": [], "toolboxes": []}
+
+
+def test_built_in_tools_in_a_chain(tools_plugin):
+    """``-T llm_version`` runs the real tool (the scripted model asks for it)."""
+    result = invoke("-m", "scripted", "-T", "llm_version", script(("llm_version", {}, "v1")))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"llm_version(v1): {llm.tools.llm_version()}\n"
 
 
 # ---------------------------------------------------------------- llm prompt -T
@@ -451,7 +482,7 @@ def test_unknown_tool_is_an_error(tools_plugin, user_path):
     result = invoke("-m", "scripted", "-T", "nope", "hi")
     assert (result.exit_code, result.output) == (
         1,
-        "Error: Tool nope not found. Available tools: Counter, fail, upper\n",
+        "Error: Tool nope not found. Available tools: Counter, fail, llm_time, llm_version, upper\n",
     )
     assert not (user_path / "logs.db").exists()
 

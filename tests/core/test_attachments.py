@@ -44,7 +44,19 @@ def test_explicit_type_wins(media):
 
 def test_resolve_type_of_url_attachment(media, http_server):
     url = http_server.add("/pelican", media.png, content_type="image/png")
-    assert llm.Attachment(url=url).resolve_type() == "image/png"
+    attachment = llm.Attachment(url=url)
+    assert attachment.resolve_type() == "image/png"
+    # The declared type is enough: nothing is downloaded until the bytes are needed.
+    assert http_server.requests == [("HEAD", "/pelican")]
+    assert attachment.content is None
+
+
+def test_url_attachment_type_sniffed_when_the_server_does_not_say(media, http_server):
+    url = http_server.add("/blob", media.png, content_type="application/octet-stream")
+    attachment = llm.Attachment(url=url)
+    assert attachment.resolve_type() == "image/png"
+    assert http_server.requests == [("HEAD", "/blob"), ("GET", "/blob")]
+    assert attachment.content == media.png
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

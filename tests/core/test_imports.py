@@ -151,3 +151,43 @@ def test_llm_default_plugins_openai_models():
 
     assert issubclass(Chat, llm.KeyModel) or issubclass(Chat, llm.Model)
     assert issubclass(AsyncChat, llm.AsyncKeyModel) or issubclass(AsyncChat, llm.AsyncModel)
+
+
+def test_newer_names_plugins_import():
+    """The names llm-anthropic, llm-gemini, llm-openrouter, llm-mistral and their tests
+    import (PLUGINS.md appendix A), each the real thing."""
+    from llm.default_plugins.openai_models import (
+        AsyncResponses,
+        OpenAIEmbeddingModel,
+        ReasoningEffortEnum,
+        Responses,
+    )
+    from llm.logs import LogStore
+    from llm.migrations import migrate
+    from llm.models import ServerSideTool, ToolResult, _partition_tools
+    from llm.parts import (
+        AttachmentPart, Message, ReasoningPart, StreamEvent, TextPart, ToolCallPart, ToolResultPart,
+        assistant, system, tool_message, user,
+    )
+    from llm.tools import llm_time, llm_version
+
+    assert ServerSideTool is llm.ServerSideTool and ToolResult is llm.ToolResult
+    assert issubclass(Responses, llm.KeyModel) and issubclass(AsyncResponses, llm.AsyncKeyModel)
+    assert issubclass(OpenAIEmbeddingModel, llm.EmbeddingModel)
+    assert ReasoningEffortEnum("high") == "high"
+    assert (llm.user, llm.assistant, llm.system, llm.tool_message, llm.Message) == (
+        user, assistant, system, tool_message, Message)
+    assert _partition_tools(Responses("m"), [llm.Tool.function(llm_version)])[0][0].name == "llm_version"
+    assert callable(migrate) and callable(llm_time) and isinstance(LogStore, type)
+    assert {TextPart, ReasoningPart, ToolCallPart, ToolResultPart, AttachmentPart, StreamEvent}
+
+
+def test_responses_and_parts_take_plugin_attributes():
+    """No __slots__: plugins keep their own state on responses (llm-gemini, llm-mistral)."""
+    model = llm.get_model("gpt-4o-mini")
+    response = model.prompt("hi")
+    response._gemini_server_tool_ids = {"GOOGLE_SEARCH": "s1"}
+    response._prompt_json = {"messages": []}
+    response.set_resolved_model("gpt-4o-mini-2024")
+    assert (response._gemini_server_tool_ids, response.resolved_model) == (
+        {"GOOGLE_SEARCH": "s1"}, "gpt-4o-mini-2024")

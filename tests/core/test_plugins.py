@@ -10,6 +10,7 @@ import llm
 import llm.plugins
 import pytest
 from llm.plugins import pm
+from support.plugin_dists import install_plugin
 
 HOOKS = {
     "register_commands": ["cli"],
@@ -115,14 +116,7 @@ def test_plugins_load_on_first_model_lookup():
 
 
 def make_distribution(root, dist_name, module, body, version="0.1"):
-    """Write ``<dist>-<version>.dist-info`` with an ``llm`` entry point and its module."""
-    info = root / f"{dist_name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {dist_name}\nVersion: {version}\n"
-    )
-    (info / "entry_points.txt").write_text(f"[llm]\n{dist_name} = {module}\n")
-    (root / f"{module}.py").write_text(textwrap.dedent(body))
+    install_plugin(root, dist_name, module, body, version=version, entry_point=dist_name)
 
 
 GOOD_PLUGIN = """
@@ -215,3 +209,25 @@ def test_plugin_that_fails_to_import_is_a_warning_not_a_crash(fake_dists, monkey
     assert "broken-plugin" in err
     assert "this plugin is broken on purpose" in err
     assert "broken-plugin" not in [p["name"] for p in llm.get_plugins()]
+
+
+def test_built_in_tools_are_a_default_plugin():
+    import importlib.metadata
+
+    [entry] = [p for p in llm.get_plugins(all=True) if p["name"] == "llm.default_plugins.default_tools"]
+    assert entry == {"name": "llm.default_plugins.default_tools", "hooks": ["register_tools"]}
+    assert "llm.default_plugins.default_tools" not in [p["name"] for p in llm.get_plugins()]
+    tools = llm.get_tools()
+    assert tools["llm_version"].implementation is llm.tools.llm_version
+    assert tools["llm_time"].plugin == "llm.default_plugins.default_tools"
+    assert llm.tools.llm_version() == importlib.metadata.version("llm")
+
+
+def test_llm_time_reports_utc_and_local_time():
+    import datetime
+
+    info = llm.tools.llm_time()
+    assert set(info) == {"utc_time", "utc_time_iso", "local_timezone", "local_time", "timezone_offset", "is_dst"}
+    when = datetime.datetime.fromisoformat(info["utc_time_iso"])
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()) < 60
+    assert info["utc_time"].endswith(" UTC") and info["timezone_offset"].startswith("UTC")

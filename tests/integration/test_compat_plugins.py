@@ -7,7 +7,6 @@ Each check runs in a subprocess so the plugins load exactly as for a user.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sqlite3
@@ -16,14 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.plugin_dists import compat_plugins_mark
 
 PLUGINS = {"llm_markov": "llm-markov", "llm_echo": "llm-echo", "llm_tools_sqlite": "llm-tools-sqlite",
            "llm_tools_simpleeval": "llm-tools-simpleeval", "llm_openai": "llm-openai-plugin"}
-missing = [dist for module, dist in PLUGINS.items() if importlib.util.find_spec(module) is None]
-if missing:
-    if os.environ.get("LLM_REQUIRE_COMPAT_PLUGINS"):
-        raise RuntimeError(f"compatibility plugins not installed: {', '.join(missing)} (run scripts/test)")
-    pytestmark = pytest.mark.skip(reason=f"not installed: {', '.join(missing)}; scripts/test installs them")
+pytestmark = compat_plugins_mark(PLUGINS)
 
 LLM = str(Path(sys.executable).with_name("llm"))
 PROMPT = "the quick brown fox jumped over the lazy dog"

@@ -153,3 +153,24 @@ def test_shim_names():
                  "combine_chunks", "redact_data", "not_nulls"):
         assert getattr(openai_models, name) is getattr(llmio_openai.models, name)
     assert issubclass(openai_models.Chat.Options, llm.Options)
+
+
+def test_embedding_model_subclass_the_way_llm_tools_memory_writes_it(server):
+    """A subclass constructed positionally that wraps ``embed`` and calls ``super()``."""
+    from llm.default_plugins.openai_models import OpenAIEmbeddingModel
+
+    class CachingEmbeddingModel(OpenAIEmbeddingModel):
+        cache: dict = {}
+
+        def embed(self, item):
+            if item not in self.cache:
+                self.cache[item] = super().embed(item)
+            return self.cache[item]
+
+    model = CachingEmbeddingModel("3-small", "text-embedding-3-small")
+    assert (model.model_id, model.openai_model_id) == ("3-small", "text-embedding-3-small")
+    first = model.embed("hello")
+    assert model.embed("hello") == first
+    assert len(server.requests) == 1
+    assert server.requests[0].body["model"] == "text-embedding-3-small"
+    assert first == [(5 + j) * 0.5 for j in range(8)]

@@ -14,7 +14,10 @@ the next responses::
 Replies are consumed first in, first out, one per request. A text reply adapts
 to the endpoint and the request: a chat completion or a completion, JSON or a
 server-sent-event stream (``data: {...}`` lines, a usage chunk when the request
-asked for ``stream_options.include_usage``, then ``data: [DONE]``). With nothing
+asked for ``stream_options.include_usage``, then ``data: [DONE]``); on
+``/v1/responses`` a Responses API response object or its stream of typed events
+(``response.created`` ... ``response.completed``), with optional reasoning and
+raw output items. With nothing
 queued the server answers ``"ok"`` (chat/completions), deterministic vectors
 (embeddings) and ``self.models`` (``GET /v1/models``).
 
@@ -90,6 +93,10 @@ class Reply:
     fault: Optional[str] = None
     stall_after: int = 0
     extra: dict = field(default_factory=dict)
+    #: Responses API only: reasoning summary chunks (with encrypted content), and raw
+    #: output items (a hosted tool's call, say) sent before the message.
+    reasoning: Optional[list[str]] = None
+    output_items: Optional[list[dict]] = None
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -178,19 +185,23 @@ class OpenAIServer:
         fault: Optional[str] = None,
         stall_after: int = 0,
         headers: Optional[dict[str, str]] = None,
+        reasoning: Optional[list[str]] = None,
+        output_items: Optional[list[dict]] = None,
         **extra: Any,
     ) -> Reply:
-        """Queue a chat/completion answer. ``text`` may be a list of stream chunks.
+        """Queue a chat/completion/responses answer. ``text`` may be a list of stream chunks.
 
         ``tool_calls`` is a list of ``{"id", "name", "arguments"}`` (arguments a
         string, streamed in small pieces). ``extra`` keys are merged into the
         JSON response / the final stream chunk (e.g. ``system_fingerprint``).
+        ``reasoning`` and ``output_items`` are for ``/v1/responses`` only.
         """
         chunks = [text] if isinstance(text, str) else list(text)
         return self.enqueue(Reply(
             kind="text", chunks=chunks, tool_calls=tool_calls, usage=usage,
             finish_reason=finish_reason, model=model, logprobs=logprobs, fault=fault,
             stall_after=stall_after, headers=dict(headers or {}), extra=extra,
+            reasoning=reasoning, output_items=output_items,
         ))
 
     def reply_embeddings(self, vectors: list[list[float]], *, usage: Optional[dict] = None,
@@ -293,7 +304,7 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "GET" and endpoint == "/models":
             return self._send_json(200, {"object": "list", "data": self.owner.models})
         if method != "POST" or endpoint not in ("/chat/completions", "/completions",
-                                                 "/embeddings"):
+                                                 "/embeddings", "/responses"):
             return self._send_json(404, {"error": {"message": f"Unknown path {method} {path}",
                                                    "type": "invalid_request_error",
                                                    "param": None, "code": None}})
@@ -311,6 +322,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if endpoint == "/chat/completions":
             return self._chat(body, reply)
+        if endpoint == "/responses":
+            return self._responses(body, reply)
         return self._completion(body, reply)
 
     def _script_mismatch(self, reply: Reply, endpoint: str) -> None:
@@ -496,6 +509,94 @@ class _Handler(BaseHTTPRequestHandler):
                                "created": created, "model": model, "choices": [],
                                "usage": usage})
         self._stream(events, reply)
+
+    def _responses(self, body: dict, reply: Reply) -> None:
+        """The Responses API: a response object, or its stream of typed events.
+
+        Output items, in order: raw ``output_items``, a reasoning item (summary
+        chunks plus encrypted content), a message with the text, then one function
+        call per tool call. No ``[DONE]`` marker, as OpenAI sends none; with
+        ``fault="no_done"`` the ``response.completed`` event is left out.
+        """
+        owner = self.owner
+        response_id = owner._next_id("resp")
+        created = int(time.time())
+        model = reply.model or body.get("model") or "unknown"
+        text = "".join(reply.chunks)
+        if reply.usage is not None:
+            usage = dict(reply.usage)
+        else:
+            usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0},
+                     "output_tokens": len([c for c in reply.chunks if c]),
+                     "output_tokens_details": {"reasoning_tokens": len(reply.reasoning or [])}}
+            usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        output: list[dict] = [dict(item) for item in reply.output_items or []]
+        if reply.reasoning is not None:
+            output.append({"id": owner._next_id("rs"), "type": "reasoning", "status": "completed",
+                           "summary": [{"type": "summary_text", "text": "".join(reply.reasoning)}]
+                           if "".join(reply.reasoning) else [],
+                           "encrypted_content": "ENCRYPTED:" + "".join(reply.reasoning)})
+        if text or not reply.tool_calls:
+            output.append({"id": owner._next_id("msg"), "type": "message", "role": "assistant",
+                           "status": "completed",
+                           "content": [{"type": "output_text", "text": text, "annotations": [],
+                                        "logprobs": []}]})
+        for tc in reply.tool_calls or []:
+            output.append({"id": owner._next_id("fc"), "type": "function_call", "status": "completed",
+                           "call_id": tc["id"], "name": tc["name"],
+                           "arguments": tc.get("arguments", "{}")})
+        final = {"id": response_id, "object": "response", "created_at": created, "model": model,
+                 "status": "completed", "output": output, "usage": usage,
+                 "instructions": body.get("instructions"), "tools": body.get("tools") or [],
+                 "parallel_tool_calls": True, "tool_choice": "auto", **reply.extra}
+        if not body.get("stream"):
+            return self._send_json(200, final, reply.headers)
+
+        sequence = itertools.count()
+
+        def event(kind: str, **data: Any) -> dict:
+            return {"type": kind, "sequence_number": next(sequence), **data}
+
+        started = {**final, "status": "in_progress", "output": [], "usage": None}
+        events: list[Any] = [event("response.created", response=started),
+                             event("response.in_progress", response=started)]
+        for index, item in enumerate(output):
+            item_id = item.get("id")
+            if item["type"] == "message":
+                events.append(event("response.output_item.added", output_index=index,
+                                    item={**item, "status": "in_progress", "content": []}))
+                events.append(event("response.content_part.added", output_index=index, item_id=item_id,
+                                    content_index=0, part={"type": "output_text", "text": "",
+                                                           "annotations": [], "logprobs": []}))
+                for piece in reply.chunks:
+                    if piece:
+                        events.append(event("response.output_text.delta", output_index=index,
+                                            item_id=item_id, content_index=0, delta=piece,
+                                            logprobs=[]))
+                events.append(event("response.output_text.done", output_index=index, item_id=item_id,
+                                    content_index=0, text=text, logprobs=[]))
+            elif item["type"] == "reasoning":
+                events.append(event("response.output_item.added", output_index=index,
+                                    item={**item, "status": "in_progress", "summary": []}))
+                for piece in reply.reasoning or []:
+                    events.append(event("response.reasoning_summary_text.delta", output_index=index,
+                                        item_id=item_id, summary_index=0, delta=piece))
+            elif item["type"] == "function_call":
+                events.append(event("response.output_item.added", output_index=index,
+                                    item={**item, "status": "in_progress", "arguments": ""}))
+                arguments = item["arguments"]
+                for start in range(0, len(arguments), 5):
+                    events.append(event("response.function_call_arguments.delta", output_index=index,
+                                        item_id=item_id, delta=arguments[start:start + 5]))
+                events.append(event("response.function_call_arguments.done", output_index=index,
+                                    item_id=item_id, arguments=arguments))
+            else:
+                events.append(event("response.output_item.added", output_index=index,
+                                    item={**item, "status": "in_progress"}))
+            events.append(event("response.output_item.done", output_index=index, item=item))
+        if reply.fault != "no_done":
+            events.append(event("response.completed", response=final))
+        self._stream(events, reply, done_marker=False)
 
     def _embeddings(self, body: dict, reply: Optional[Reply]) -> None:
         inputs = body.get("input")

@@ -96,25 +96,14 @@ def _add_builtin_commands() -> None:
 
 def _add_plugin_commands() -> None:
     """Apply every plugin's ``register_commands``; one broken plugin only costs a warning."""
-    from llm.plugins import distribution_name, load_plugins, pm
+    from llm.plugins import call_hook
 
     try:
-        load_plugins()
+        call_hook("register_commands", cli=cli)
     except Exception as exc:
         if raise_errors():
             raise
         warn(f"Warning: failed to load plugins: {one_line(exc)}")
-    # pluggy calls implementations last-registered first; keep that order.
-    for impl in reversed(pm.hook.register_commands.get_hookimpls()):
-        try:
-            impl.function(cli=cli)
-        except Exception as exc:
-            if raise_errors():
-                raise
-            warn(
-                f"Warning: plugin {distribution_name(impl.plugin_name)} failed to register "
-                f"commands: {one_line(exc)}"
-            )
 
 
 _add_builtin_commands()

@@ -141,28 +141,43 @@ def _available(functions: Sequence[Any] = ()) -> dict[str, Any]:
     return available
 
 
-def _instantiate(name: str, cls: Any, spec: ToolSpec) -> Any:
+def _instantiate(name: str, cls: Any, spec: ToolSpec, kind: str = "toolbox") -> Any:
     try:
         return cls(*spec.args, **spec.kwargs)
-    except TypeError as exc:
-        raise click.ClickException(f"Could not create toolbox {name}: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise click.ClickException(f"Could not create {kind} {name}: {exc}") from exc
+
+
+def server_side_tools(model: Any) -> dict[str, Any]:
+    """Class name → ``llm.ServerSideTool`` subclass, for those ``model`` accepts
+    (named with ``-T``, like toolboxes: ``-T WebSearch``, ``-T 'WebSearch(max_uses=2)'``)."""
+    import llm
+
+    if model is None:
+        return {}
+    supported = getattr(model, "supported_server_side_tools", ()) or ()
+    if callable(supported):
+        supported = supported()
+    return {cls.__name__: cls for cls in supported
+            if isinstance(cls, type) and issubclass(cls, llm.ServerSideTool) and cls is not llm.ServerSideTool}
 
 
 def resolve_tools(
     tool_specs: Sequence[str] = (),
     functions: Sequence[str] = (),
     defined: Sequence[Any] | None = None,
+    model: Any = None,
 ) -> list[Any]:
     """The ``tools=`` list for ``-T`` values and ``--functions`` code.
 
     Every function in ``--functions`` is a tool; a Toolbox class defined there
-    is used only when named with ``-T``. Unknown names are an error listing the
-    tools that exist."""
+    is used only when named with ``-T``; so are the server-side tools ``model``
+    supports. Unknown names are an error listing the tools that exist."""
     import llm
 
     if defined is None:
         defined = load_functions(functions)
-    available = _available(defined)
+    available = {**server_side_tools(model), **_available(defined)}
     tools: list[Any] = [item for item in defined if not isinstance(item, type)]
     seen = {item.__name__ for item in tools}
     missing = []
@@ -174,6 +189,9 @@ def resolve_tools(
             continue
         if isinstance(target, type) and issubclass(target, llm.Toolbox):
             tools.append(_instantiate(spec.name, target, spec))
+            continue
+        if isinstance(target, type) and issubclass(target, llm.ServerSideTool):
+            tools.append(_instantiate(spec.name, target, spec, kind="server-side tool"))
             continue
         if spec.has_arguments:
             raise click.ClickException(f"Tool {spec.name} is a function, it takes no arguments")
@@ -210,6 +228,8 @@ def reattach_tools(
     wanted: list[str] = []
     for response in conversation.responses:
         for tool in getattr(response.prompt, "tools", None) or []:
+            if isinstance(tool, llm.ServerSideTool):
+                continue  # the provider's own: given with -T again when wanted
             if tool.name not in have and tool.name not in wanted:
                 wanted.append(tool.name)
     if not wanted:
@@ -757,11 +777,11 @@ class ChainOptions:
         return p.load_conversation(continue_, conversation_id, async_=async_, model=model,
                                    database=self.database)
 
-    def resolve_tools(self, conversation: Any = None) -> list[Any]:
-        """``-T`` and ``--functions`` tools, plus (with ``-c``) those the
-        conversation used before."""
+    def resolve_tools(self, conversation: Any = None, model: Any = None) -> list[Any]:
+        """``-T`` and ``--functions`` tools (and ``model``'s server-side tools named
+        with ``-T``), plus (with ``-c``) those the conversation used before."""
         defined = load_functions(self.functions)
-        tools = resolve_tools(self.tools, defined=defined)
+        tools = resolve_tools(self.tools, defined=defined, model=model)
         if conversation is not None:
             db = self._open_db()
             try:

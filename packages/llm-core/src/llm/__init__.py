@@ -48,10 +48,11 @@ _LAZY = {
     "get_fragment_loaders": "registry",
     # tools, chains, messages, fragments, schemas
     "Tool": "tools", "Toolbox": "tools", "ToolCall": "tools", "ToolResult": "tools",
+    "ServerSideTool": "tools",
     "ToolOutput": "tools", "CancelToolCall": "tools", "PauseChain": "tools",
     "ChainResponse": "chains", "AsyncChainResponse": "chains",
     "Message": "parts", "StreamEvent": "parts", "user": "parts", "assistant": "parts",
-    "system": "parts", "Fragment": "fragments", "schema_dsl": "schemas",
+    "system": "parts", "tool_message": "parts", "Fragment": "fragments", "schema_dsl": "schemas",
     # plugins
     "get_plugins": "plugins", "pm": "plugins", "load_plugins": "plugins",
 }
@@ -71,7 +72,14 @@ __all__ = [
 ]
 
 
+#: Submodules plugins reach as attributes (``llm.parts.StreamEvent``) without importing them.
+_SUBMODULES = frozenset({"parts", "models", "tools", "utils", "plugins", "logs", "migrations",
+                         "errors", "embeddings", "attachments", "prompts", "responses"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is not None:
         value = getattr(importlib.import_module(f".{module}", __name__), name)

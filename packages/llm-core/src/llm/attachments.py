@@ -52,10 +52,14 @@ class Attachment:
                 raise AttachmentError(str(exc)) from None
             found = mimetype_from_path(self.path)
         elif self.url:
-            data, header_type = _fetch(self.url)
-            self.content = data
-            self._fetched = True
-            found = mimetype_from_bytes(data) or header_type
+            # The type is all that is needed here: ask with HEAD, download only when
+            # the server does not say (a plugin may send the URL, not the bytes).
+            found = _head_type(self.url)
+            if not found:
+                data, header_type = _fetch(self.url)
+                self.content = data
+                self._fetched = True
+                found = mimetype_from_bytes(data) or header_type
         if not found:
             raise AttachmentError(f"Could not determine the content type of {self.describe()}")
         self.type = found
@@ -98,6 +102,19 @@ class Attachment:
     def from_row(cls, row: dict[str, Any]) -> "Attachment":
         return cls(type=row.get("type"), path=row.get("path"), url=row.get("url"),
                    content=row.get("content"), _id=row.get("id"))
+
+
+def _head_type(url: str) -> Optional[str]:
+    """The content type a server declares for ``url`` (HEAD), if it is a specific one."""
+    from .urls import FetchError, fetch_url
+
+    try:
+        header = fetch_url(url, what="attachment", method="HEAD").content_type
+    except FetchError:
+        return None  # some servers refuse HEAD: the GET that follows reports errors
+    if header in (None, "application/octet-stream", "text/plain", "binary/octet-stream"):
+        return None
+    return header
 
 
 def _fetch(url: str) -> tuple[bytes, Optional[str]]:

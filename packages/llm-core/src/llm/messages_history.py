@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .parts import AttachmentPart, Message, ReasoningPart, StreamEvent, TextPart, ToolCallPart, ToolResultPart
+from .parts import AttachmentPart, Message, TextPart, ToolCallPart, ToolResultPart, part_events
 
 
 def _text(message: Optional[Message]) -> str:
@@ -30,6 +30,21 @@ def _tool_results(message: Optional[Message]) -> list[Any]:
     if message is None:
         return []
     return [ToolResult(p.name, p.output, p.tool_call_id) for p in message.parts if isinstance(p, ToolResultPart)]
+
+
+def record_output(response: Any, parts: list[Any]) -> None:
+    """Give a rebuilt response the output ``parts``, metadata included; tool calls
+    the model (not its provider) made become the response's tool calls."""
+    from .tools import ToolCall
+
+    for part in parts:
+        if isinstance(part, ToolCallPart) and not part.server_executed and not part.tool_call_id:
+            response.add_tool_call(ToolCall(part.name, dict(part.arguments), None))
+            continue
+        for event in part_events(part, response._next_part_index()):
+            response._record(event)
+        if isinstance(part, ToolCallPart) and not part.server_executed:
+            response.add_tool_call(ToolCall(part.name, dict(part.arguments), part.tool_call_id))
 
 
 def apply_messages(model: Any, conversation: Any, kwargs: dict[str, Any]) -> tuple[Any, Optional[str]]:
@@ -59,7 +74,6 @@ def apply_messages(model: Any, conversation: Any, kwargs: dict[str, Any]) -> tup
         conversation = model.conversation()
     from .models import is_async_model
     from .responses import AsyncResponse, Response
-    from .tools import ToolCall
 
     cls = AsyncResponse if is_async_model(model) else Response
     for user_message, assistant_message in history:
@@ -67,11 +81,7 @@ def apply_messages(model: Any, conversation: Any, kwargs: dict[str, Any]) -> tup
                         attachments=_attachments(user_message), tool_results=_tool_results(user_message),
                         tools=kwargs.get("tools"))
         response = cls(prompt, model, stream=False, conversation=conversation)
-        for part in assistant_message.parts:
-            if isinstance(part, (TextPart, ReasoningPart)):
-                response._record(StreamEvent(part.type, part.text, response._next_part_index()))
-            elif isinstance(part, ToolCallPart):
-                response.add_tool_call(ToolCall(part.name, dict(part.arguments), part.tool_call_id))
+        record_output(response, assistant_message.parts)
         response._done = response._started = True
         conversation.responses.append(response)
 

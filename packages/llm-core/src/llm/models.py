@@ -12,13 +12,23 @@ from .errors import AttachmentError
 from .options import Options
 from .prompts import Prompt
 from .responses import AsyncResponse, Response
-from .tools import CancelToolCall, PauseChain, Tool, ToolCall, Toolbox, ToolOutput, ToolResult
+from .tools import (
+    CancelToolCall,
+    PauseChain,
+    ServerSideTool,
+    Tool,
+    ToolCall,
+    Toolbox,
+    ToolOutput,
+    ToolResult,
+    partition_tools as _partition_tools,  # noqa: F401 - upstream private path plugins import
+)
 from .usage import Usage
 
 __all__ = [
     "Model", "KeyModel", "AsyncModel", "AsyncKeyModel", "Options", "Prompt", "Response",
     "AsyncResponse", "Conversation", "AsyncConversation", "Attachment", "Tool", "Toolbox",
-    "ToolCall", "ToolResult", "ToolOutput", "CancelToolCall", "PauseChain", "Usage",
+    "ToolCall", "ToolResult", "ToolOutput", "CancelToolCall", "PauseChain", "Usage", "ServerSideTool",
 ]
 
 
@@ -32,6 +42,8 @@ class _BaseModel(ABC):
     attachment_types: set[str] = set()
     supports_schema: bool = False
     supports_tools: bool = False
+    #: ServerSideTool subclasses this model sends to its provider.
+    supported_server_side_tools: tuple[type, ...] = ()
 
     class Options(Options):
         pass
@@ -56,7 +68,7 @@ class _BaseModel(ABC):
                       system_fragments: Optional[Sequence[str]] = None, schema: Any = None,
                       tools: Optional[Sequence[Any]] = None, tool_results: Optional[Sequence[Any]] = None,
                       options: Optional[dict[str, Any]] = None, messages: Optional[Sequence[Any]] = None,
-                      **kwargs: Any) -> Prompt:
+                      hide_reasoning: bool = False, **kwargs: Any) -> Prompt:
         attachments = list(attachments or [])
         self._validate_attachments(attachments)
         if schema is not None and not self.supports_schema:
@@ -65,7 +77,18 @@ class _BaseModel(ABC):
         merged.update(kwargs)
         return Prompt(prompt, self, fragments=fragments, attachments=attachments, system=system,
                       system_fragments=system_fragments, options=self.Options(**merged),
-                      schema=schema, tools=tools, tool_results=tool_results, messages=messages)
+                      schema=schema, tools=tools, tool_results=tool_results, messages=messages,
+                      hide_reasoning=hide_reasoning)
+
+    def _prompt_in(self, conversation: Any, prompt: Optional[str], kwargs: dict[str, Any]) -> tuple[Any, Prompt]:
+        """(conversation, Prompt) for one turn, with the conversation's earlier turns as
+        the prompt's history; ``messages=`` become history of their own first."""
+        earlier = list(conversation.responses) if conversation is not None else []
+        if kwargs.get("messages"):
+            conversation, prompt = self._from_messages(conversation, kwargs)
+        built = self._build_prompt(prompt, **kwargs)
+        built._earlier = earlier
+        return conversation, built
 
     def _from_messages(self, conversation: Any, kwargs: dict[str, Any]) -> tuple[Any, Optional[str]]:
         """Turn ``messages=`` into conversation history plus the final prompt's arguments."""
@@ -86,9 +109,7 @@ class _SyncModel(_BaseModel):
 
     def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[Conversation] = None,
                        stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> Response:
-        if kwargs.get("messages"):
-            conversation, prompt = self._from_messages(conversation, kwargs)
-        built = self._build_prompt(prompt, **kwargs)
+        conversation, built = self._prompt_in(conversation, prompt, kwargs)
         return Response(built, self, stream, conversation=conversation, key=key)
 
     def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:
@@ -123,9 +144,7 @@ class _AsyncModel(_BaseModel):
 
     def _make_response(self, prompt: Optional[str] = None, *, conversation: Optional[AsyncConversation] = None,
                        stream: bool = True, key: Optional[str] = None, **kwargs: Any) -> AsyncResponse:
-        if kwargs.get("messages"):
-            conversation, prompt = self._from_messages(conversation, kwargs)
-        built = self._build_prompt(prompt, **kwargs)
+        conversation, built = self._prompt_in(conversation, prompt, kwargs)
         return AsyncResponse(built, self, stream, conversation=conversation, key=key)
 
     def chain(self, prompt: Optional[str] = None, **kwargs: Any) -> Any:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Optional
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
 
 import pluggy
 
@@ -27,6 +28,7 @@ _loaded = False
 _distributions: dict[str, Any] = {}  # registered name -> importlib.metadata Distribution
 _entry_point_names: dict[str, str] = {}  # registered name -> entry-point name
 _failures: list[tuple[str, str]] = []
+_hook_failures: dict[tuple[str, str], str] = {}  # (distribution, hook) -> error, warned once
 
 
 def _canonical(name: str) -> str:
@@ -92,9 +94,67 @@ def distribution_name(plugin_name: str) -> str:
     return distribution.metadata["Name"] or plugin_name
 
 
+def builtin_name(plugin_name: str) -> Optional[str]:
+    """The documented name of a first-party plugin (``llm.default_plugins.openai_models``),
+    or None for other plugins."""
+    distribution = _distributions.get(plugin_name)
+    if distribution is None or _canonical(distribution.metadata["Name"] or "") not in BUILTIN_DISTRIBUTIONS:
+        return None
+    return _entry_point_names.get(plugin_name)
+
+
 def plugin_load_failures() -> list[tuple[str, str]]:
     """(distribution, error) for each plugin that failed to import."""
     return list(_failures)
+
+
+def hook_failures() -> list[tuple[str, str, str]]:
+    """(distribution, hook, error) for each plugin hook that raised when called."""
+    return [(dist, hook, error) for (dist, hook), error in _hook_failures.items()]
+
+
+def _raise_errors() -> bool:
+    return os.environ.get("LLM_RAISE_ERRORS", "") not in ("", "0")
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or exc.__class__.__name__
+
+
+@contextmanager
+def contained(impl: Any, hook_name: str) -> Iterator[None]:
+    """Run one plugin's hook implementation; if it raises, warn once and carry on.
+
+    The warning names the distribution and the hook (once per process), so one
+    broken plugin cannot take ``llm models`` or every prompt down with it.
+    ``LLM_RAISE_ERRORS=1`` lets the exception through instead, and so does
+    :class:`llm.ConfigError`: a malformed file in the user directory that a plugin
+    reads is the user's to fix, and the error names the file.
+    """
+    from .errors import ConfigError
+
+    try:
+        yield
+    except ConfigError:
+        raise
+    except Exception as exc:
+        if _raise_errors():
+            raise
+        dist = distribution_name(impl.plugin_name)
+        key = (dist, hook_name)
+        if key not in _hook_failures:
+            _hook_failures[key] = f"{exc.__class__.__name__}: {exc}"
+            sys.stderr.write(f"Warning: plugin {dist} failed in {hook_name}: {_one_line(exc)}\n")
+
+
+def call_hook(hook_name: str, **kwargs: Any) -> None:
+    """Call every implementation of one hook, in pluggy's order, each one contained."""
+    load_plugins()
+    caller = getattr(pm.hook, hook_name)
+    # pluggy calls the most recently registered implementation first.
+    for impl in reversed(caller.get_hookimpls()):
+        with contained(impl, hook_name):
+            impl.function(**{name: kwargs[name] for name in impl.argnames if name in kwargs})
 
 
 def _reset() -> None:
@@ -106,6 +166,7 @@ def _reset() -> None:
     _distributions.clear()
     _entry_point_names.clear()
     _failures.clear()
+    _hook_failures.clear()
     _loaded = False
 
 

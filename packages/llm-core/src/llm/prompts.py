@@ -33,6 +33,7 @@ class Prompt:
         tools: Optional[Sequence[Any]] = None,
         tool_results: Optional[Sequence[Any]] = None,
         messages: Optional[Sequence[Any]] = None,
+        hide_reasoning: bool = False,
     ) -> None:
         from .schemas import resolve_schema
         from .tools import expand_tools
@@ -51,8 +52,37 @@ class Prompt:
         #: Tools as ``llm.Tool`` objects (functions and toolboxes expanded).
         self.tools = expand_tools(list(tools or []))
         self.tool_results = list(tool_results or [])
-        #: The ``messages=`` the prompt was built from, if any.
-        self.messages = list(messages or [])
+        # The ``messages=`` the prompt was built from, if any (else built from its fields).
+        self._messages = list(messages) if messages is not None else None
+        # The conversation's earlier responses when the prompt was made in one: their
+        # messages are built on first use, so plugins that never ask pay nothing.
+        self._earlier: list[Any] = []
+        self._history_cache: Optional[list[Any]] = None
+        #: The caller asked not to be shown reasoning (models may skip requesting it).
+        self.hide_reasoning = hide_reasoning
+
+    @property
+    def _history(self) -> list[Any]:
+        if self._history_cache is None:
+            from .history import history_messages
+
+            self._history_cache = history_messages(self._earlier)
+        return self._history_cache
+
+    @property
+    def messages(self) -> list[Any]:
+        """The whole input as ``llm.parts.Message`` objects: the conversation so far
+        (see :mod:`llm.history`), then this turn — the ``messages=`` given, or one
+        built from the system prompt, tool results, prompt text and attachments."""
+        from .history import turn_messages, with_system
+
+        if self._messages is not None:
+            return self._history + self._messages
+        return self._history + with_system(self.system, self._history, turn_messages(self))
+
+    @messages.setter
+    def messages(self, messages: Optional[Sequence[Any]]) -> None:
+        self._messages = list(messages) if messages is not None else None
 
     @property
     def prompt(self) -> str:

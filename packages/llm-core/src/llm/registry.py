@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from .config import get_default_embedding_model, get_default_model, load_aliases
 from .errors import ConfigError, UnknownModelError
-from .plugins import load_plugins, pm
+from .plugins import builtin_name, call_hook, contained, load_plugins, pm
 
 
 @dataclass
@@ -71,7 +71,7 @@ def get_models_with_aliases() -> list[ModelWithAliases]:
         names += [a for a in _user_aliases_for(user_aliases, model_id) if a not in names]
         found[model_id] = ModelWithAliases(model, async_model, names)
 
-    pm.hook.register_models(register=register)
+    call_hook("register_models", register=register)
     return list(found.values())
 
 
@@ -87,7 +87,7 @@ def get_embedding_models_with_aliases() -> list[EmbeddingModelWithAliases]:
         names += [a for a in _user_aliases_for(user_aliases, model.model_id) if a not in names]
         found[model.model_id] = EmbeddingModelWithAliases(model, names)
 
-    pm.hook.register_embedding_models(register=register)
+    call_hook("register_embedding_models", register=register)
     return list(found.values())
 
 
@@ -183,7 +183,9 @@ def get_tools() -> dict[str, Any]:
         return register
 
     for impl in pm.hook.register_tools.get_hookimpls():
-        impl.function(register=make_register(impl.plugin_name))
+        # Each tool records the plugin that registered it, so one call per plugin.
+        with contained(impl, "register_tools"):
+            impl.function(register=make_register(builtin_name(impl.plugin_name) or impl.plugin_name))
     return tools
 
 
@@ -195,5 +197,5 @@ def get_fragment_loaders() -> dict[str, Any]:
     def register(prefix: str, loader: Any) -> None:
         loaders.setdefault(prefix, loader)
 
-    pm.hook.register_fragment_loaders(register=register)
+    call_hook("register_fragment_loaders", register=register)
     return loaders

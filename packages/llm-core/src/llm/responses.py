@@ -12,7 +12,7 @@ import inspect
 import time
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Optional
 
-from .parts import Message, StreamEvent, events_to_parts
+from .parts import Message, StreamEvent, continues, events_to_messages, merge_metadata, next_part_index
 from .prompts import Prompt
 from .usage import Usage
 from .utils import new_id
@@ -119,6 +119,9 @@ class _BaseResponse:
         self._start_utcnow: Optional[datetime.datetime] = None
         self._tool_calls: list[Any] = []
         self._events: list[StreamEvent] = []
+        self._synthesized_calls: set[str] = set()
+        #: The request a plugin sent, when it records one (logged as prompt_json).
+        self._prompt_json: Any = None
 
     # -- what plugins call from execute() -----------------------------------
 
@@ -132,7 +135,11 @@ class _BaseResponse:
         self.resolved_model = model_id
 
     def add_tool_call(self, tool_call: Any) -> None:
-        """Record a tool call the model made (plugins call this while streaming)."""
+        """Record a tool call the model made (plugins call this while streaming).
+
+        A call the model did not also stream as events gets its own events, so it
+        shows in ``stream_events()`` and among the response's parts.
+        """
         import json
 
         from .tools import synthesize_tool_call_id
@@ -146,23 +153,46 @@ class _BaseResponse:
         self._events.append(StreamEvent("tool_call_name", tool_call.name, index, tool_call_id=tool_call.tool_call_id))
         self._events.append(StreamEvent("tool_call_args", json.dumps(tool_call.arguments or {}), index,
                                         tool_call_id=tool_call.tool_call_id))
+        self._synthesized_calls.add(tool_call.tool_call_id)
+
+    @property
+    def _stream_events(self) -> list[StreamEvent]:
+        """The events so far (the name plugins and their tests use)."""
+        return self._events
+
+    @_stream_events.setter
+    def _stream_events(self, events: list[StreamEvent]) -> None:
+        self._events = list(events)
 
     def _next_part_index(self) -> int:
-        return max(e.part_index for e in self._events) + 1 if self._events else 0
+        return next_part_index(self._events)
 
     def _record(self, item: Any) -> None:
-        """Keep one item yielded by ``execute()``: a text chunk or a StreamEvent."""
+        """Keep one item yielded by ``execute()``: a text chunk or a StreamEvent.
+
+        Events without ``part_index`` get one here (see :class:`StreamEvent`), so
+        ``stream_events()`` consumers always see it. Tool call events for a call
+        already recorded through ``add_tool_call()`` only add their metadata.
+        """
         if item is None:
             return
-        if isinstance(item, StreamEvent):
-            event = item
-        else:
+        event = item if isinstance(item, StreamEvent) else StreamEvent("text", item if isinstance(item, str) else str(item))
+        if event.tool_call_id in self._synthesized_calls and event.type in ("tool_call_name", "tool_call_args"):
+            self._merge_into_synthesized(event)
+            return
+        if event.part_index is None:
             last = self._events[-1] if self._events else None
-            index = last.part_index if last is not None and last.type == "text" else self._next_part_index()
-            event = StreamEvent("text", item if isinstance(item, str) else str(item), index)
+            event.part_index = last.part_index if last is not None and continues(last, event) else self._next_part_index()
         if event.type == "text":
             self._chunks.append(event.chunk)
         self._events.append(event)
+
+    def _merge_into_synthesized(self, event: StreamEvent) -> None:
+        for existing in self._events:
+            if existing.tool_call_id == event.tool_call_id and existing.type == "tool_call_name":
+                existing.server_executed = existing.server_executed or event.server_executed
+                existing.provider_metadata = merge_metadata(existing.provider_metadata, event.provider_metadata)
+                return
 
     def _take_new_events(self, emitted: int) -> tuple[list[StreamEvent], int]:
         return self._events[emitted:], len(self._events)
@@ -198,12 +228,32 @@ class _BaseResponse:
         return when.isoformat()
 
     def _output_messages(self) -> list[Message]:
-        return [Message("assistant", events_to_parts(self._events))]
+        """The assistant message(s) of this response, assembled from its events.
+
+        A response rebuilt without events (from a log row, say) has its text and
+        tool calls instead.
+        """
+        events = self._events
+        if not events and (self._chunks or self._tool_calls):
+            from .parts import TextPart, ToolCallPart
+
+            text = "".join(self._chunks)
+            parts: list[Any] = [TextPart(text)] if text else []
+            parts += [ToolCallPart(c.name, dict(c.arguments or {}), c.tool_call_id) for c in self._tool_calls]
+            return [Message("assistant", parts)]
+        messages = events_to_messages(events)
+        if not messages:
+            return [Message("assistant", [])]
+        return [Message("assistant", parts) for parts in messages.values()]
 
     def _tool_calls_or_raise(self) -> list[Any]:
         if not self._done:
             raise ValueError("Response has not been evaluated yet")
         return list(self._tool_calls)
+
+    def tool_calls_or_raise(self) -> list[Any]:
+        """The tool calls of a finished response (plugins read earlier turns this way)."""
+        return self._tool_calls_or_raise()
 
     def _to_dict(self, include_conversation: bool = True) -> dict[str, Any]:
         """Everything needed to rebuild this response and continue from it; never the key."""
@@ -416,6 +466,10 @@ class Response(_BaseResponse):
         """For a sync response the same as ``text()``: it is evaluated if needed."""
         return self.text()
 
+    def tool_calls_or_raise(self) -> list[Any]:
+        """For a sync response the same as ``tool_calls()``."""
+        return self.tool_calls()
+
     def __str__(self) -> str:
         return self.text()
 
@@ -596,7 +650,8 @@ class AsyncResponse(_BaseResponse):
         sync = Response(self.prompt, self.model, self.stream, conversation=None, key=self._key)
         for name in ("id", "_chunks", "_done", "_started", "incomplete", "response_json",
                      "input_tokens", "output_tokens", "token_details", "resolved_model",
-                     "_start", "_end", "_start_utcnow", "_tool_calls", "_events"):
+                     "_start", "_end", "_start_utcnow", "_tool_calls", "_events",
+                     "_synthesized_calls", "_prompt_json"):
             setattr(sync, name, getattr(self, name))
         sync.conversation = self.conversation
         return sync

@@ -137,10 +137,13 @@ class Tool:
             self.input_schema = {"type": "object", "properties": {}}
 
     @classmethod
-    def function(cls, function: Callable[..., Any], name: Optional[str] = None) -> "Tool":
-        """A Tool from a function: name, docstring description and schema from hints."""
-        doc = inspect.getdoc(function)
-        return cls(name=name or function.__name__, description=doc.strip() if doc else None,
+    def function(cls, function: Callable[..., Any], name: Optional[str] = None,
+                 description: Optional[str] = None) -> "Tool":
+        """A Tool from a function: name, description (else the docstring) and schema from hints."""
+        if description is None:
+            doc = inspect.getdoc(function)
+            description = doc.strip() if doc else None
+        return cls(name=name or function.__name__, description=description,
                    input_schema=function_schema(function), implementation=function)
 
     def hash(self) -> str:
@@ -233,11 +236,69 @@ class Toolbox:
         return dict(getattr(self, "_config", {}))
 
 
-def expand_tools(tools: Optional[list[Any]]) -> list[Tool]:
-    """Functions, Tools and Toolbox instances → a flat list of Tools."""
-    out: list[Tool] = []
+class ServerSideTool:
+    """A tool the provider runs on its own servers (web search, code execution, ...).
+
+    Model plugins subclass it: ``name`` identifies it, :meth:`tool_spec` is the
+    entry for the request's tool list and :meth:`prepare_request` may adjust the
+    rest of the request (beta flags, server lists). It is passed in ``tools=`` like
+    any tool; a model lists the classes it accepts in ``supported_server_side_tools``
+    and never runs these calls locally.
+    """
+
+    name: str = ""
+    #: The distribution that provides it (shown in listings).
+    plugin: Optional[str] = None
+
+    def __init__(self) -> None:
+        pass
+
+    def tool_spec(self, model: Any) -> dict[str, Any]:
+        """The definition to send to ``model``'s API."""
+        raise NotImplementedError(f"{type(self).__name__} must implement tool_spec(model)")
+
+    def prepare_request(self, model: Any, kwargs: dict[str, Any]) -> None:
+        """Adjust the request ``kwargs`` before it is sent (default: nothing)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+def partition_tools(model: Any, tools: Optional[list[Any]]) -> tuple[list[Tool], list[ServerSideTool]]:
+    """(function tools, server-side tools) of a prompt.
+
+    A server-side tool the model does not list in ``supported_server_side_tools``
+    is a ValueError, raised before any request is made.
+    """
+    supported = getattr(model, "supported_server_side_tools", ()) or ()
+    if callable(supported):
+        supported = supported()
+    supported = tuple(supported)
+    function_tools: list[Tool] = []
+    server_tools: list[ServerSideTool] = []
+    for tool in tools or []:
+        if not isinstance(tool, ServerSideTool):
+            function_tools.append(tool)
+        elif supported and isinstance(tool, supported):
+            server_tools.append(tool)
+        else:
+            model_id = getattr(model, "model_id", model)
+            raise ValueError(f"Model {model_id} does not support server-side tool {tool.name or type(tool).__name__}")
+    return function_tools, server_tools
+
+
+def function_tools(tools: Optional[list[Any]]) -> list[Tool]:
+    """The tools that run locally (server-side tools left out)."""
+    return [t for t in tools or [] if isinstance(t, Tool)]
+
+
+def expand_tools(tools: Optional[list[Any]]) -> list[Any]:
+    """Functions, Tools and Toolbox instances → a flat list of Tools.
+
+    Server-side tools are kept as they are: the model sends them to its API."""
+    out: list[Any] = []
     for item in tools or []:
-        if isinstance(item, Tool):
+        if isinstance(item, (Tool, ServerSideTool)):
             out.append(item)
         elif isinstance(item, Toolbox):
             out.extend(item.tools())
@@ -285,7 +346,7 @@ def _call_kwargs(tool: Tool, call: ToolCall) -> dict[str, Any]:
 def run_tool_calls(tool_calls: list[ToolCall], tools: list[Tool], before_call: Any = None,
                    after_call: Any = None) -> list[ToolResult]:
     """Execute tool calls in order; PauseChain propagates with sibling results attached."""
-    tools = expand_tools(tools)
+    tools = function_tools(expand_tools(tools))
     for box in _toolboxes(tools):
         box._ensure_prepared()
     by_name = {t.name: t for t in tools}
@@ -327,7 +388,7 @@ async def arun_tool_calls(tool_calls: list[ToolCall], tools: list[Any], before_c
     """Async version: independent calls run concurrently; results keep the call order."""
     import asyncio
 
-    tools = expand_tools(tools)
+    tools = function_tools(expand_tools(tools))
     for box in _toolboxes(tools):
         await box._ensure_prepared_async()
     by_name = {t.name: t for t in tools}
@@ -373,3 +434,36 @@ async def arun_tool_calls(tool_calls: list[ToolCall], tools: list[Any], before_c
         pause.tool_results = results
         raise pause
     return results
+
+
+# -- the built-in tools (registered by llm.default_plugins.default_tools) -------------
+
+
+def llm_version() -> str:
+    """Return the installed version of llm"""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for distribution in ("llm", "llmio-core"):
+        try:
+            return version(distribution)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+def llm_time() -> dict:
+    """Return the current date and time, in UTC and in the local time zone"""
+    import datetime
+    import time as _time
+
+    utc = datetime.datetime.now(datetime.timezone.utc)
+    local = utc.astimezone()
+    offset = local.strftime("%z")
+    return {
+        "utc_time": utc.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "utc_time_iso": utc.isoformat(),
+        "local_timezone": local.tzname() or "",
+        "local_time": local.strftime("%Y-%m-%d %H:%M:%S"),
+        "timezone_offset": f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC",
+        "is_dst": bool(_time.localtime().tm_isdst > 0),
+    }

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+_RESPONSES = ("Responses", "AsyncResponses", "ReasoningEffortEnum", "ResponsesOptions",
+              "WebSearch", "CodeInterpreter")
+
 __all__ = [
     "Chat", "AsyncChat", "Completion", "AsyncCompletion", "OpenAIEmbeddingModel",
     "SharedOptions", "Options", "ReasoningOptions", "CompletionOptions",
-    "combine_chunks", "redact_data",
+    "combine_chunks", "redact_data", *_RESPONSES,
 ]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _RESPONSES:
+        from . import responses_api
+
+        return getattr(responses_api, name)
     if name in __all__:
         from . import models
 

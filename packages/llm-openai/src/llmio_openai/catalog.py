@@ -85,11 +85,14 @@ EMBEDDING_MODELS: tuple[tuple[str, str, Optional[int], tuple[str, ...]], ...] = 
 # -- extra-openai-models.yaml ----------------------------------------------------
 
 
-class ExtraModelsError(llm.ModelError):
-    """``extra-openai-models.yaml`` cannot be used; the message names the file."""
+class ExtraModelsError(llm.ModelError, llm.ConfigError):
+    """``extra-openai-models.yaml`` cannot be used; the message names the file.
+
+    A ConfigError: the user must fix the file, so it is reported as an error and
+    not contained like a broken plugin."""
 
 
-_BOOL_KEYS = ("completion", "can_stream", "vision", "audio", "supports_schema",
+_BOOL_KEYS = ("completion", "responses", "can_stream", "vision", "audio", "supports_schema",
               "supports_tools", "reasoning", "allows_system_prompt", "pdf")
 _STR_KEYS = ("model_id", "model_name", "api_base", "api_key_name", "api_type", "api_version",
              "api_engine")

@@ -14,6 +14,7 @@ import json
 from typing import Any, AsyncGenerator, Iterable, Iterator, Optional
 
 import llm
+from llm.tools import partition_tools
 
 from . import client as _client
 from .messages import (
@@ -215,9 +216,14 @@ class _Shared:
         supports_tools: bool = False,
         allows_system_prompt: bool = True,
         pdf: bool = False,
+        verbosity: bool = False,
     ) -> None:
+        # What this model was built with: a Responses model builds its chat twin from it.
+        self._init_kwargs = {key: value for key, value in locals().items()
+                             if key not in ("self", "__class__") and value is not None}
         self.model_id = model_id
-        self.key = key
+        if key is not None:  # else a subclass's class-level key stands (llm-llama-server)
+            self.key = key
         self.model_name = model_name
         self.api_base = api_base
         self.api_type = api_type
@@ -231,6 +237,7 @@ class _Shared:
         self.supports_schema = supports_schema
         self.supports_tools = supports_tools
         self.allows_system_prompt = allows_system_prompt
+        self.verbosity = verbosity
         attachment_types: set[str] = set()
         if vision:
             attachment_types |= IMAGE_TYPES
@@ -261,6 +268,11 @@ class _Shared:
         """Request parameters other than ``model``, ``messages`` and ``stream``."""
         kwargs = not_nulls(prompt.options)
         json_object = kwargs.pop("json_object", None)
+        # Options of the Responses models that have no chat equivalent.
+        kwargs.pop("chat_completions", None)
+        kwargs.pop("image_detail", None)
+        if "reasoning_effort" in kwargs:
+            kwargs["reasoning_effort"] = getattr(kwargs["reasoning_effort"], "value", kwargs["reasoning_effort"])
         if "max_tokens" not in kwargs and self.default_max_tokens is not None:
             kwargs["max_tokens"] = self.default_max_tokens
         if "max_tokens" in kwargs and self._uses_max_completion_tokens():
@@ -272,7 +284,8 @@ class _Shared:
             kwargs["response_format"] = schema_response_format(schema)
         tools = getattr(prompt, "tools", None)
         if tools:
-            kwargs["tools"] = [tool_definition(tool) for tool in tools]
+            function_tools, _ = partition_tools(self, tools)
+            kwargs["tools"] = [tool_definition(tool) for tool in function_tools]
         if stream:
             kwargs["stream_options"] = {"include_usage": True}
         return kwargs

@@ -30,11 +30,16 @@ _CTOR_KEYS = ("model_name", "api_base", "api_type", "api_version", "api_engine",
 
 
 def extra_model_pair(entry: dict) -> tuple[Any, Any]:
-    """(sync, async) models for one ``extra-openai-models.yaml`` entry."""
+    """(sync, async) models for one ``extra-openai-models.yaml`` entry
+    (``responses: true`` for a server that speaks the Responses API)."""
     from .models import AsyncChat, AsyncCompletion, Chat, Completion
 
     kwargs = {key: entry[key] for key in _CTOR_KEYS if entry.get(key) is not None}
-    if entry.get("completion"):
+    if entry.get("responses"):
+        from .responses_api import AsyncResponses, Responses
+
+        pair = (Responses(entry["model_id"], **kwargs), AsyncResponses(entry["model_id"], **kwargs))
+    elif entry.get("completion"):
         pair = (Completion(entry["model_id"], **kwargs),
                 AsyncCompletion(entry["model_id"], **kwargs))
     else:

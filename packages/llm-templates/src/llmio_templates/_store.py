@@ -78,9 +78,8 @@ def get_template_loaders() -> dict[str, TemplateLoader]:
     A prefix registered twice keeps the first loader; later ones become
     ``prefix_1``, ``prefix_2``... so no plugin silently replaces another.
     """
-    from llm.plugins import load_plugins, pm
+    from llm.plugins import call_hook
 
-    load_plugins()
     loaders: dict[str, TemplateLoader] = {}
 
     def register(prefix: str, loader: TemplateLoader) -> None:
@@ -90,7 +89,7 @@ def get_template_loaders() -> dict[str, TemplateLoader]:
             key = f"{prefix}_{suffix}"
         loaders[key] = loader
 
-    pm.hook.register_template_loaders(register=register)
+    call_hook("register_template_loaders", register=register)
     return loaders
 
 

@@ -98,7 +98,7 @@ def chat_command(
     later_extras = {k: v for k, v in first_extras.items() if k == "schema"}
     if fragment_attachments:
         first_extras["attachments"] = fragment_attachments
-    tools = chain.resolve_tools(conversation)
+    tools = chain.resolve_tools(conversation, model=model)
     before_call, after_call = chain.callbacks()
     if conversation is None:
         conversation = model.conversation()

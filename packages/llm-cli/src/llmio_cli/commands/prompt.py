@@ -230,7 +230,7 @@ def prompt_command(
             **chain.prompt_extras(fragments, system_fragments),
         },
     )
-    tools = chain.resolve_tools(conversation)
+    tools = chain.resolve_tools(conversation, model=model)
     kwargs = p.prompt_kwargs(spec, model)
     target: Any = conversation if conversation is not None else model
 

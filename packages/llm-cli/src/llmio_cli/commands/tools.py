@@ -132,6 +132,51 @@ def collect(functions: tuple = ()) -> tuple[list[dict], list[dict]]:
     return tools, toolboxes
 
 
+def collect_server_side(model: Any) -> list[dict]:
+    """The server-side tools ``model`` accepts (``-T Name`` or ``-T 'Name(args)'``)."""
+    from ..tooling import server_side_tools
+
+    found = []
+    for class_name, cls in sorted(server_side_tools(model).items(), key=lambda pair: pair[0].lower()):
+        found.append({
+            "name": class_name,
+            "tool_name": getattr(cls, "name", None) or None,
+            "description": inspect.cleandoc(cls.__doc__) if cls.__doc__ else None,
+            "plugin": getattr(cls, "plugin", None) or _module_distribution(cls),
+            "signature": signature(cls.__init__, class_name, skip_self=True).removesuffix(" -> None"),
+        })
+    return found
+
+
+def _module_distribution(cls: Any) -> str | None:
+    """The distribution a class comes from (for classes that do not say)."""
+    from importlib.metadata import packages_distributions
+
+    top = (getattr(cls, "__module__", "") or "").split(".")[0]
+    names = packages_distributions().get(top) or []
+    return names[0] if names else None
+
+
+def render_server_side(model_id: str, entries: list[dict]) -> str:
+    lines = [f"Server-side tools for {model_id} (run by the provider):", ""]
+    for entry in entries:
+        lines.extend(_entry_lines(entry))
+    return "\n".join(lines).rstrip("\n")
+
+
+def _entry_lines(entry: dict) -> list[str]:
+    """A tool's signature (and plugin), then its indented description."""
+    head = entry["signature"]
+    if entry["plugin"]:
+        head += f" (plugin: {entry['plugin']})"
+    lines = [head]
+    if entry["description"]:
+        lines.append("")
+        lines.extend(_indented(entry["description"], "  "))
+    lines.append("")
+    return lines
+
+
 def _indented(text: str | None, prefix: str) -> list[str]:
     if not text:
         return []
@@ -141,14 +186,7 @@ def _indented(text: str | None, prefix: str) -> list[str]:
 def render(tools: list[dict], toolboxes: list[dict]) -> str:
     lines: list[str] = []
     for tool in tools:
-        head = tool["signature"]
-        if tool["plugin"]:
-            head += f" (plugin: {tool['plugin']})"
-        lines.append(head)
-        if tool["description"]:
-            lines.append("")
-            lines.extend(_indented(tool["description"], "  "))
-        lines.append("")
+        lines.extend(_entry_lines(tool))
     if toolboxes:
         lines.append("Toolboxes:")
         lines.append("")
@@ -183,18 +221,34 @@ def register(cli: click.Group) -> None:
         multiple=True,
         help="Python code (or a .py file) defining functions to include",
     )
-    def tools_list(json_: bool, functions: tuple) -> None:
+    @click.option("model_id", "-m", "--model",
+                  help="Also list the server-side tools this model supports")
+    def tools_list(json_: bool, functions: tuple, model_id: str | None) -> None:
         "List available tools that have been provided by plugins"
+        import llm
+
         tools, toolboxes = collect(functions)
+        server_side = None
+        if model_id:
+            model = llm.get_model(model_id)
+            server_side = collect_server_side(model)
         if json_:
             for item in tools:
                 item.pop("signature")
             for box in toolboxes:
                 for method in box["tools"]:
                     method.pop("signature")
-            click.echo(json.dumps({"tools": tools, "toolboxes": toolboxes}, indent=2))
+            data: dict[str, Any] = {"tools": tools, "toolboxes": toolboxes}
+            if server_side is not None:
+                for entry in server_side:
+                    entry.pop("signature")
+                data["server_side_tools"] = server_side
+            click.echo(json.dumps(data, indent=2))
             return
-        if not tools and not toolboxes:
+        if not tools and not toolboxes and not server_side:
             click.echo("No tools found", err=True)
             return
-        click.echo(render(tools, toolboxes))
+        sections = [render(tools, toolboxes)] if tools or toolboxes else []
+        if server_side:
+            sections.append(render_server_side(model.model_id, server_side))
+        click.echo("\n\n".join(sections))

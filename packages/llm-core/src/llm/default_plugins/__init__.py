@@ -1,4 +1,5 @@
-"""Compatibility package: plugins import ``llm.default_plugins.openai_models``.
+"""The default plugins, at the paths plugins and ``llm plugins --all`` know them by.
 
-The default plugins themselves are separate distributions (DESIGN §3a).
+``openai_models`` is a compatibility path to the llmio-openai distribution;
+``default_tools`` (the ``llm_version`` and ``llm_time`` tools) lives here.
 """

@@ -1,10 +1,26 @@
 """Compatibility path for the OpenAI model classes (they live in ``llmio-openai``).
 
 Plugins for OpenAI-compatible providers import ``Chat``, ``AsyncChat``,
-``Completion``, the options classes and helpers from here and subclass them.
+``Completion``, ``Responses``, ``AsyncResponses``, the options classes
+(``ReasoningEffortEnum`` among them) and helpers from here and subclass them.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+#: The Responses API classes load on first use: chat-only plugins do not pay for them.
+_RESPONSES = frozenset({"Responses", "AsyncResponses", "ReasoningEffortEnum", "ResponsesOptions",
+                        "WebSearch", "CodeInterpreter"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RESPONSES:
+        from llmio_openai import responses_api
+
+        return getattr(responses_api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 try:
     from llmio_openai.models import *  # noqa: F401,F403

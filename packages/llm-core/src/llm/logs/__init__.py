@@ -3,6 +3,7 @@
 - :func:`open_db` opens (and creates or migrates) a logs database.
 - :func:`log_response` writes one response in one transaction.
 - :func:`load_conversation` rebuilds a conversation so it can be continued.
+- :class:`LogStore` wraps one database: log responses, read conversations back.
 """
 
 from .connection import (
@@ -27,11 +28,13 @@ from .recovery import (
     pending_path,
     rejected_path,
 )
+from .store import LogStore
 from .write import log_response, store_fragment
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
     "LogsDatabaseError",
+    "LogStore",
     "busy_timeout",
     "check_database_kind",
     "ImportResult",

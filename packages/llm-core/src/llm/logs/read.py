@@ -89,7 +89,8 @@ def load_conversation(conn: sqlite3.Connection, conversation_id: Optional[str] =
         prompt.schema = schema
         response = response_cls(prompt, model, stream=False, conversation=conversation)
         response.id = r["id"]
-        response._chunks = [r["response"] or ""]
+        if r["response"]:
+            response._record(r["response"])
         response._done = True
         response._started = True
         response.response_json = _loads(r["response_json"])

@@ -15,6 +15,7 @@ import sqlite3
 from typing import Any
 
 from ..schemas import schema_id
+from ..tools import function_tools
 from ..utils import truncate_string
 from .connection import as_connection
 
@@ -38,7 +39,8 @@ def response_row(response: Any) -> dict[str, Any]:
         # Fragments are stored once each, in their own table: log the text typed.
         "prompt": prompt._prompt,
         "system": prompt._system,
-        "prompt_json": _json_or_none(prompt.prompt_json),
+        # Plugins record the request they sent on the response (llm-mistral) or the prompt.
+        "prompt_json": _json_or_none(getattr(response, "_prompt_json", None) or prompt.prompt_json),
         "options_json": json.dumps(options, default=repr),
         "response": "".join(response._chunks),
         "response_json": _json_or_none(response.response_json),
@@ -98,7 +100,7 @@ def response_operations(response: Any) -> list[Operation]:
         for order, fragment in enumerate(fragments):
             ops.append({"op": "fragment", "table": table, "response_id": response.id, "order": order,
                         "content": str(fragment), "source": getattr(fragment, "source", None) or None})
-    for tool in prompt.tools:
+    for tool in function_tools(prompt.tools):  # server-side tools run at the provider
         ops.append({"op": "tool", "response_id": response.id, "hash": tool.hash(), "name": tool.name,
                     "description": tool.description, "input_schema": json.dumps(tool.input_schema),
                     "plugin": tool.plugin})
