@@ -53,6 +53,8 @@ _LAZY = {
     "ChainResponse": "chains", "AsyncChainResponse": "chains",
     "Message": "parts", "StreamEvent": "parts", "user": "parts", "assistant": "parts",
     "system": "parts", "tool_message": "parts", "Fragment": "fragments", "schema_dsl": "schemas",
+    # user settings
+    "get_setting": "settings", "set_setting": "settings", "define_setting": "settings",
     # plugins
     "get_plugins": "plugins", "pm": "plugins", "load_plugins": "plugins",
 }

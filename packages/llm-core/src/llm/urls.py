@@ -17,7 +17,6 @@ urllib is imported only when a fetch happens.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -70,22 +69,6 @@ def url_host(url: Any) -> str:
     return netloc.rsplit("@", 1)[-1]
 
 
-def _env_number(name: str, default: float, kind: type = float) -> Any:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or value <= 0:
-        from .errors import ConfigError
-
-        noun = "a whole number of bytes" if kind is int else "a number of seconds"
-        raise ConfigError(f"{name} must be {noun} above 0, not {raw!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class FetchLimits:
     """How long a fetch may take and how much it may read."""
@@ -96,11 +79,14 @@ class FetchLimits:
 
     @classmethod
     def from_environment(cls) -> FetchLimits:
-        """The defaults, overridden by ``LLM_FETCH_MAX_BYTES`` / ``_TIMEOUT`` / ``_CONNECT_TIMEOUT``."""
+        """The user's settings ``fetch_max_bytes``, ``fetch_timeout`` and
+        ``fetch_connect_timeout`` (``LLM_FETCH_MAX_BYTES`` & co. override them)."""
+        from .settings import get_setting
+
         return cls(
-            max_bytes=_env_number("LLM_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES, int),
-            timeout=_env_number("LLM_FETCH_TIMEOUT", DEFAULT_TIMEOUT),
-            connect_timeout=_env_number("LLM_FETCH_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT),
+            max_bytes=get_setting("fetch_max_bytes"),
+            timeout=get_setting("fetch_timeout"),
+            connect_timeout=get_setting("fetch_connect_timeout"),
         )
 
 

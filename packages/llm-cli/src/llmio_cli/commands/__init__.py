@@ -18,4 +18,5 @@ COMMAND_MODULES = (
     "tools",
     "schemas",
     "fragments",
+    "settings",
 )
