@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import re
 from typing import Any
 
 import click
@@ -15,57 +14,6 @@ DATABASE = click.option(
     type=click.Path(dir_okay=False, readable=True),
     help="Path to log database",
 )
-
-ALIAS = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-
-
-def _open(path: str | None, create: bool = False) -> Any:
-    from pathlib import Path
-
-    import llm
-    import llm.logs
-
-    if not create:
-        return llm.logs.open_existing(path)
-    return llm.logs.open_db(Path(path) if path else llm.logs_db_path())
-
-
-def fragment_rows(db: Any, queries: tuple = (), aliases_only: bool = False) -> list[dict]:
-    """Stored fragments, oldest first, each with its aliases."""
-    if db is None:
-        return []
-    where, params = [], []
-    for query in queries:
-        where.append(
-            "(fragments.content like ? or fragments.source like ? or fragments.hash = ? or "
-            "exists (select 1 from fragment_aliases a where a.fragment_id = fragments.id "
-            "and a.alias like ?))"
-        )
-        params.extend([f"%{query}%", f"%{query}%", query, f"%{query}%"])
-    if aliases_only:
-        where.append("exists (select 1 from fragment_aliases a where a.fragment_id = fragments.id)")
-    sql = "select id, hash, content, datetime_utc, source from fragments"
-    if where:
-        sql += " where " + " and ".join(where)
-    sql += " order by datetime_utc, id"
-    rows = []
-    for row in db.execute(sql, params).fetchall():
-        aliases = [
-            a[0]
-            for a in db.execute(
-                "select alias from fragment_aliases where fragment_id = ? order by alias", [row[0]]
-            ).fetchall()
-        ]
-        rows.append(
-            {
-                "hash": row[1],
-                "aliases": aliases,
-                "datetime_utc": row[3],
-                "source": row[4],
-                "content": row[2],
-            }
-        )
-    return rows
 
 
 def _truncate(text: str, length: int = 200) -> str:
@@ -121,12 +69,10 @@ def register(cli: click.Group) -> None:
         queries: tuple, aliases: bool, full: bool, json_: bool, database: str | None
     ) -> None:
         "List current fragments"
-        db = _open(database)
-        try:
-            rows = fragment_rows(db, queries, aliases_only=aliases)
-        finally:
-            if db is not None:
-                db.close()
+        import llm.logs
+
+        with llm.logs.open(database, create=False) as store:
+            rows = store.fragments(queries, aliases_only=aliases)
         if json_:
             click.echo(json.dumps(rows, indent=2))
         elif rows:
@@ -149,51 +95,25 @@ def register(cli: click.Group) -> None:
         \b
             llm fragments set mydocs ./docs.md
         """
-        import llm
-        from llm.logs.write import store_fragment
+        import llm.logs
 
-        from ..fragments import resolve_fragment
+        from ..references import input_errors
 
-        if not ALIAS.match(alias):
-            raise click.ClickException(
-                f"Invalid alias '{alias}': use letters, digits, '_', '-' and '.'"
-            )
-        items = resolve_fragment(fragment, open_db=lambda: _open(database))
-        texts = [item for item in items if isinstance(item, llm.Fragment)]
-        if len(texts) != 1 or len(items) != 1:
-            raise click.ClickException(f"{fragment} must resolve to exactly one text fragment")
-        db = _open(database, create=True)
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                fragment_id = store_fragment(db, texts[0])
-                db.execute(
-                    "insert or replace into fragment_aliases (alias, fragment_id) values (?, ?)",
-                    [alias, fragment_id],
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        finally:
-            db.close()
+        with input_errors(), llm.logs.open(database) as store:
+            store.set_fragment_alias(alias, fragment)
 
     @fragments_group.command(name="show")
     @click.argument("alias_or_hash")
     @DATABASE
     def fragments_show(alias_or_hash: str, database: str | None) -> None:
         "Display the fragment stored under an alias or hash"
-        from ..fragments import stored_fragment
+        import llm.logs
 
-        db = _open(database)
-        try:
-            found = stored_fragment(db, alias_or_hash)
-        finally:
-            if db is not None:
-                db.close()
+        with llm.logs.open(database, create=False) as store:
+            found = store.fragment(alias_or_hash)
         if found is None:
             raise click.ClickException(f"Fragment '{alias_or_hash}' not found")
-        click.echo(found["content"])
+        click.echo(found)
 
     @fragments_group.command(name="remove")
     @click.argument("alias")
@@ -204,16 +124,10 @@ def register(cli: click.Group) -> None:
 
         The fragment itself stays: earlier prompts refer to it.
         """
-        db = _open(database)
-        try:
-            removed = 0
-            if db is not None:
-                removed = db.execute(
-                    "delete from fragment_aliases where alias = ?", [alias]
-                ).rowcount
-        finally:
-            if db is not None:
-                db.close()
+        import llm.logs
+
+        with llm.logs.open(database, create=False) as store:
+            removed = store.remove_fragment_alias(alias)
         if not removed:
             raise click.ClickException(f"No fragment alias '{alias}'")
 

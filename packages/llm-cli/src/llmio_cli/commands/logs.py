@@ -1,40 +1,19 @@
 """``llm logs``: browse, search and toggle the SQLite log of prompts and responses.
 
-Reads ``logs.db`` through ``llm.logs.open_db`` (which migrates databases written by
-earlier llm releases) and renders rows as Markdown, JSON or short YAML.
+The library finds the rows (``llm.logs.open(...).search(LogFilters(...))``, which
+also reads databases written by earlier llm releases); this module renders them
+as Markdown, JSON, short YAML or ``--data``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import click
 
 from ..params import AtLeast
-
-LOG_COLUMNS = """
-    responses.id,
-    responses.model,
-    responses.prompt,
-    responses.system,
-    responses.prompt_json,
-    responses.options_json,
-    responses.response,
-    responses.response_json,
-    responses.conversation_id,
-    responses.duration_ms,
-    responses.datetime_utc,
-    responses.input_tokens,
-    responses.output_tokens,
-    responses.token_details,
-    responses.incomplete,
-    conversations.name as conversation_name,
-    conversations.model as conversation_model
-"""
-
 
 # ---------------------------------------------------------------- text helpers
 
@@ -79,101 +58,6 @@ def token_usage_string(
 
 def _short_datetime(value: str | None) -> str:
     return (value or "").split(".")[0].split("+")[0]
-
-
-def _fts_query(query: str) -> str:
-    """Quote each term so punctuation in a search never becomes FTS5 syntax."""
-    return " ".join('"{}"'.format(term.replace('"', '""')) for term in query.split())
-
-
-# ---------------------------------------------------------------- reading
-
-
-def _open(path: str | None):
-    import llm
-    import llm.logs
-
-    if path is not None and not Path(path).exists():
-        raise click.ClickException(f"No log database found at {path}")
-    return llm.logs.open_db(Path(path) if path else llm.logs_db_path(), reading=True)
-
-
-def _fetch(conn, sql: str, params: Iterable[Any] = ()) -> list[dict]:
-    cursor = conn.execute(sql, tuple(params))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-def _resolve_model_id(name: str) -> str:
-    """Accept aliases; models that are no longer installed still match their logged ID."""
-    import llm
-
-    try:
-        return llm.get_model(name).model_id
-    except KeyError:
-        try:
-            return llm.get_async_model(name).model_id
-        except KeyError:
-            return name
-
-
-def select_rows(
-    conn,
-    *,
-    count: int,
-    model_id: str | None = None,
-    query: str | None = None,
-    conversation_id: str | None = None,
-    latest: bool = False,
-    extra_where: tuple[list[str], list[Any]] = ([], []),
-) -> list[dict]:
-    """Matching rows, oldest first (for a search: best match last, unless ``latest``)."""
-    where, params = list(extra_where[0]), list(extra_where[1])
-    joins = "left join conversations on conversations.id = responses.conversation_id"
-    order = "responses.rowid desc"
-    if query and query.strip():
-        joins += " join responses_fts on responses_fts.rowid = responses.rowid"
-        where.insert(0, "responses_fts match ?")
-        params.insert(0, _fts_query(query))
-        if not latest:
-            order = "responses_fts.rank, responses.rowid desc"
-    if model_id:
-        where.append("responses.model = ?")
-        params.append(model_id)
-    if conversation_id:
-        where.append("responses.conversation_id = ?")
-        params.append(conversation_id)
-    sql = f"select {LOG_COLUMNS} from responses {joins}"
-    if where:
-        sql += " where " + " and ".join(where)
-    sql += f" order by {order}"
-    if count > 0:
-        sql += " limit ?"
-        params.append(count)
-    rows = _fetch(conn, sql, params)
-    rows.reverse()
-    attachments = _attachments(conn, [row["id"] for row in rows])
-    for row in rows:
-        row["attachments"] = attachments.get(row["id"], [])
-    return rows
-
-
-def _attachments(conn, response_ids: list[str]) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {}
-    if not response_ids:
-        return found
-    marks = ", ".join("?" for _ in response_ids)
-    sql = f"""
-        select prompt_attachments.response_id, attachments.id, attachments.type,
-               attachments.path, attachments.url, length(attachments.content) as content_length
-        from attachments
-        join prompt_attachments on attachments.id = prompt_attachments.attachment_id
-        where prompt_attachments.response_id in ({marks})
-        order by prompt_attachments."order"
-    """
-    for item in _fetch(conn, sql, response_ids):
-        found.setdefault(item.pop("response_id"), []).append(item)
-    return found
 
 
 # ---------------------------------------------------------------- rendering
@@ -240,11 +124,9 @@ def render_short(rows: list[dict], usage: bool) -> str:
 def render_markdown(rows: list[dict], *, truncate: bool, usage: bool, conversation_mode: bool):
     """Yield Markdown chunks; in conversation mode the header details appear once.
 
-    Fragments, tools and schemas (added to rows by ``log_filters.enrich_rows``) are
-    shown before and after the response.
+    Fragments, tools and schemas (which the library adds to rows that have them)
+    are shown before and after the response.
     """
-    from ..log_filters import markdown_prompt_extras, markdown_response_extras
-
     show_details = True
     previous: tuple | None = None
     for row in rows:
@@ -291,6 +173,50 @@ def render_markdown(rows: list[dict], *, truncate: bool, usage: bool, conversati
                 yield f"## Token usage:\n\n{line}\n"
 
 
+def _fragment_lines(title: str, fragments: list[dict]) -> Iterator[str]:
+    yield f"\n### {title}\n"
+    for number, fragment in enumerate(fragments, 1):
+        where = f" from {fragment['source']}" if fragment.get("source") else ""
+        yield f"{number}. `{fragment['hash']}`{where}"
+        if "content" in fragment:
+            yield "\n{}".format(fragment["content"])
+
+
+def markdown_prompt_extras(row: dict) -> Iterator[str]:
+    """Chunks after ``## Prompt``: fragments, tool results sent, schema."""
+    if row.get("fragments"):
+        yield from _fragment_lines("Fragments", row["fragments"])
+    if row.get("system_fragments"):
+        yield from _fragment_lines("System fragments", row["system_fragments"])
+    if row.get("tool_results"):
+        yield "\n### Tool results\n"
+        for result in row["tool_results"]:
+            yield "- **{}**: `{}`<br>\n{}".format(
+                result["name"],
+                result["tool_call_id"],
+                "\n".join("    " + line for line in str(result["output"]).split("\n")),
+            )
+    if row.get("schema") is not None:
+        yield "\n### Schema\n\n```json\n{}\n```".format(json.dumps(row["schema"], indent=2))
+
+
+def markdown_response_extras(row: dict) -> Iterator[str]:
+    """Chunks after ``## Response``: the tool calls the model made."""
+    if row.get("tool_calls"):
+        yield "### Tool calls\n"
+        for call in row["tool_calls"]:
+            yield "- **{}**: `{}`<br>\n    Arguments: {}".format(
+                call["name"], call["tool_call_id"], json.dumps(call["arguments"])
+            )
+        yield ""
+
+
+def render_data(items: Sequence[Any], array: bool = False) -> str:
+    if array:
+        return json.dumps(list(items), indent=2)
+    return "\n".join(json.dumps(item) for item in items)
+
+
 def _human_size(size: float) -> str:
     units = ("B", "KB", "MB", "GB", "TB")
     index = 0
@@ -323,35 +249,30 @@ def register(cli: click.Group) -> None:
         import llm
         import llm.logs
 
-        path = llm.logs_db_path()
         click.echo("Logging is ON for all prompts" if llm.logs_on() else "Logging is OFF")
-        if not path.exists():
-            click.echo(f"No log database found at {path}")
+        with llm.logs.open(create=False) as store:
+            status = store.status()
+        if not status.exists:
+            click.echo(f"No log database found at {status.path}")
             return
-        conn = llm.logs.open_db(path, reading=True)
-        try:
-            conversations = conn.execute("select count(*) from conversations").fetchone()[0]
-            responses = conn.execute("select count(*) from responses").fetchone()[0]
-        finally:
-            conn.close()
-        click.echo(f"Found log database at {path}")
-        click.echo("{:<32}{}".format("Number of conversations logged:", conversations))
-        click.echo("{:<32}{}".format("Number of responses logged:", responses))
-        click.echo("{:<32}{}".format("Database file size:", _human_size(path.stat().st_size)))
+        click.echo(f"Found log database at {status.path}")
+        click.echo("{:<32}{}".format("Number of conversations logged:", status.conversations))
+        click.echo("{:<32}{}".format("Number of responses logged:", status.responses))
+        click.echo("{:<32}{}".format("Database file size:", _human_size(status.size)))
 
     @logs.command(name="on")
     def logs_turn_on() -> None:
         "Turn on logging for all prompts"
-        import llm
+        import llm.config
 
-        (llm.user_dir() / "logs-off").unlink(missing_ok=True)
+        llm.config.set_logs_on(True)
 
     @logs.command(name="off")
     def logs_turn_off() -> None:
         "Turn off logging for all prompts"
-        import llm
+        import llm.config
 
-        (llm.user_dir() / "logs-off").touch()
+        llm.config.set_logs_on(False)
 
     @logs.command(name="list")
     @click.option(
@@ -457,43 +378,32 @@ def register(cli: click.Group) -> None:
         expand: bool,
     ) -> None:
         "Show recent logged prompts and their responses"
-        from ..log_filters import data_items, enrich_rows, filter_clauses, render_data
+        import llm.logs
 
-        conn = _open(path or database)
-        try:
-            if current_conversation and not conversation_id:
-                from llm.logs import latest_conversation_id
+        from ..references import input_errors
 
-                conversation_id = latest_conversation_id(conn)
-                if conversation_id is None:
-                    raise click.ClickException("No conversations found")
-            if count is None:
-                count = 0 if conversation_id else 3
-            extra_where = filter_clauses(
-                conn,
-                tools=tools,
-                any_tools=any_tools,
-                fragments=fragments,
-                schema=schema,
-                schema_multi=schema_multi,
-            )
-            rows = select_rows(
-                conn,
-                count=count,
-                model_id=_resolve_model_id(model) if model else None,
-                query=query,
-                conversation_id=conversation_id,
-                latest=latest,
-                extra_where=extra_where,
-            )
-            enrich_rows(conn, rows, expand=expand)
-        finally:
-            conn.close()
+        if count is None:
+            count = 0 if (conversation_id or current_conversation) else 3
+        filters = llm.logs.LogFilters(
+            model=model,
+            query=query,
+            latest=latest,
+            conversation_id=conversation_id,
+            current=current_conversation,
+            fragments=fragments,
+            tools=tools,
+            any_tools=any_tools,
+            schema=schema,
+            schema_multi=schema_multi,
+            limit=count,
+        )
+        with input_errors(), llm.logs.open(path or database, create=False) as store:
+            rows = store.search(filters, expand=expand)
 
         if data or data_array or data_key or data_ids:
             # --schema-multi results are wrapped in {"items": [...]}: unwrap them.
             key = data_key or ("items" if schema_multi else None)
-            items = data_items(rows, key=key, ids=data_ids)
+            items = llm.logs.data_items(rows, key=key, ids=data_ids)
             if items or data_array:
                 click.echo(render_data(items, array=data_array))
             return
@@ -519,6 +429,9 @@ def register(cli: click.Group) -> None:
                 click.echo(render_short(rows, usage))
             return
         for chunk in render_markdown(
-            rows, truncate=truncate, usage=usage, conversation_mode=bool(conversation_id)
+            rows,
+            truncate=truncate,
+            usage=usage,
+            conversation_mode=bool(conversation_id or current_conversation),
         ):
             click.echo(chunk)
