@@ -21,7 +21,6 @@ from .connection import (
     create_private_database,
     is_logs_database,
     open_db,
-    open_existing,
 )
 from .migrations import SCHEMA_VERSION, migrate
 from .read import latest_conversation_id, load_conversation
@@ -67,7 +66,6 @@ __all__ = [
     "migrate",
     "open",
     "open_db",
-    "open_existing",
     "pending_path",
     "rejected_path",
     "store_fragment",
