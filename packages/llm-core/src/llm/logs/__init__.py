@@ -36,7 +36,8 @@ from .recovery import (
 from .response_rows import data_items
 from .search import ConversationNotFound, LogFilters, fts_query
 from .status import LogStatus
-from .store import LogStore, as_store, open
+from .store import LogStore, as_store
+from .store import open as open  # not in __all__: a star import must not hide builtins.open
 from .write import log_response, store_fragment
 
 __all__ = [
@@ -64,7 +65,6 @@ __all__ = [
     "log_or_keep",
     "log_response",
     "migrate",
-    "open",
     "open_db",
     "pending_path",
     "rejected_path",
