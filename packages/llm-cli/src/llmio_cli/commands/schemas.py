@@ -36,6 +36,59 @@ def render_list(rows: list[dict], full: bool) -> str:
     return "\n".join(lines)
 
 
+@click.command(name="list")
+@DATABASE
+@click.option(
+    "queries", "-q", "--query", multiple=True, help="Search for schemas matching this string"
+)
+@click.option("--full", is_flag=True, help="Output full schema contents")
+@click.option("json_", "--json", is_flag=True, help="Output as JSON")
+def schemas_list(database: str | None, queries: tuple, full: bool, json_: bool) -> None:
+    "List stored schemas"
+    import llm.logs
+
+    with llm.logs.open(database, create=False) as store:
+        rows = store.schemas(queries)
+    if json_:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if rows:
+        click.echo(render_list(rows, full))
+
+
+@click.command(name="show")
+@click.argument("schema_id")
+@DATABASE
+def schemas_show(schema_id: str, database: str | None) -> None:
+    "Show a stored schema"
+    import llm.logs
+
+    with llm.logs.open(database, create=False) as store:
+        schema = store.schema(schema_id)
+    if schema is None:
+        raise click.ClickException(f"Schema {schema_id} not found")
+    click.echo(json.dumps(schema, indent=2))
+
+
+@click.command(name="dsl")
+@click.argument("input")
+@click.option("--multi", is_flag=True, help="Wrap in an array")
+def schemas_dsl(input: str, multi: bool) -> None:
+    """
+    Convert LLM's schema DSL to a JSON schema
+
+    \b
+        llm schemas dsl 'name, age int, bio: their bio'
+    """
+    import llm
+
+    try:
+        schema = llm.schema_dsl(input, multi=multi)
+    except ValueError as exc:
+        raise click.ClickException(f"Invalid schema: {exc}") from exc
+    click.echo(json.dumps(schema, indent=2))
+
+
 def register(cli: click.Group) -> None:
     from ..app import DefaultSubGroup
 
@@ -43,52 +96,5 @@ def register(cli: click.Group) -> None:
     def schemas_group() -> None:
         "Manage stored schemas"
 
-    @schemas_group.command(name="list")
-    @DATABASE
-    @click.option(
-        "queries", "-q", "--query", multiple=True, help="Search for schemas matching this string"
-    )
-    @click.option("--full", is_flag=True, help="Output full schema contents")
-    @click.option("json_", "--json", is_flag=True, help="Output as JSON")
-    def schemas_list(database: str | None, queries: tuple, full: bool, json_: bool) -> None:
-        "List stored schemas"
-        import llm.logs
-
-        with llm.logs.open(database, create=False) as store:
-            rows = store.schemas(queries)
-        if json_:
-            click.echo(json.dumps(rows, indent=2))
-            return
-        if rows:
-            click.echo(render_list(rows, full))
-
-    @schemas_group.command(name="show")
-    @click.argument("schema_id")
-    @DATABASE
-    def schemas_show(schema_id: str, database: str | None) -> None:
-        "Show a stored schema"
-        import llm.logs
-
-        with llm.logs.open(database, create=False) as store:
-            schema = store.schema(schema_id)
-        if schema is None:
-            raise click.ClickException(f"Schema {schema_id} not found")
-        click.echo(json.dumps(schema, indent=2))
-
-    @schemas_group.command(name="dsl")
-    @click.argument("input")
-    @click.option("--multi", is_flag=True, help="Wrap in an array")
-    def schemas_dsl(input: str, multi: bool) -> None:
-        """
-        Convert LLM's schema DSL to a JSON schema
-
-        \b
-            llm schemas dsl 'name, age int, bio: their bio'
-        """
-        import llm
-
-        try:
-            schema = llm.schema_dsl(input, multi=multi)
-        except ValueError as exc:
-            raise click.ClickException(f"Invalid schema: {exc}") from exc
-        click.echo(json.dumps(schema, indent=2))
+    for command in (schemas_list, schemas_show, schemas_dsl):
+        schemas_group.add_command(command)
