@@ -144,7 +144,10 @@ def conversation_for(store: LogStore, filters: LogFilters) -> str | None:
     return found
 
 
-def _select(store: LogStore, filters: LogFilters, columns: str) -> tuple[str, list[Any], bool]:
+def matching(store: LogStore, filters: LogFilters, columns: str) -> tuple[str, list[Any], bool]:
+    """``(sql, params, ranked)``: ``select COLUMNS`` of the responses that match
+    (``limit`` aside, no order), and whether a search ranks them. For callers that
+    act on the matches (count them, list their IDs, ...)."""
     where, params = where_clauses(store, filters)
     joins = ROW_JOIN
     ranked = False
@@ -162,7 +165,7 @@ def _select(store: LogStore, filters: LogFilters, columns: str) -> tuple[str, li
 def search(store: LogStore, filters: LogFilters, expand: bool = False) -> list[dict]:
     """The matching rows, oldest first (for a ranked search: best match last),
     with their attachments and details (fragment content too when ``expand``)."""
-    sql, params, ranked = _select(store, filters, ROW_COLUMNS)
+    sql, params, ranked = matching(store, filters, ROW_COLUMNS)
     sql += " order by " + ("responses_fts.rank, responses.rowid desc" if ranked else "responses.rowid desc")
     if filters.limit:
         sql += " limit ?"
@@ -176,5 +179,5 @@ def search(store: LogStore, filters: LogFilters, expand: bool = False) -> list[d
 
 def count(store: LogStore, filters: LogFilters) -> int:
     """How many responses match (``limit`` aside)."""
-    sql, params, _ = _select(store, filters, "count(*)")
+    sql, params, _ = matching(store, filters, "count(*)")
     return store.conn.execute(sql, params).fetchone()[0]
