@@ -8,7 +8,6 @@ of its spellings) are resolved here, the same way ``llm prompt`` resolves them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,9 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class ConversationNotFound(LookupError):
     """There is no such conversation (or, for the current one, none at all)."""
-
-    def __str__(self) -> str:  # LookupError would quote the message
-        return str(self.args[0]) if self.args else "Conversation not found"
 
 
 @dataclass
@@ -73,7 +69,7 @@ def _fragment_hash(store: LogStore, reference: str) -> str:
     items = [item for item in resolve_fragment(reference, store=store) if isinstance(item, Fragment)]
     if len(items) != 1:
         raise FragmentError(f"{reference} must resolve to exactly one text fragment")
-    return hashlib.sha256(str(items[0]).encode("utf-8")).hexdigest()
+    return items[0].id()
 
 
 def _schema_id(store: LogStore, schema: str | dict, multi: bool) -> str:
