@@ -171,7 +171,7 @@ def test_tools_fragments_and_schemas(store, notes, tmp_path):
     dogs = log(store, notes.prompt("dogs", schema=multi_schema(DOG)))
     plain = log(store, notes.prompt("plain"))
 
-    ids = lambda **filters: [r["id"] for r in store.search(**filters)]  # noqa: E731
+    ids = lambda **filters: [r["id"] for r in store.search(**filters)]
     tool_chain = [r.id for r in responses]
     assert ids(tools=["Memory_remember"]) == tool_chain
     assert ids(tools=["shout"]) == tool_chain
