@@ -187,8 +187,3 @@ def resolve_fragments(references: Sequence[str], *, system: bool = False,
     finally:
         stored.close()
     return fragments, attachments
-
-
-def reads_stdin(references: Sequence[str]) -> bool:
-    """True when one of the references is ``-`` (standard input)."""
-    return "-" in references
