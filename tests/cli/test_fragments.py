@@ -12,7 +12,7 @@ import llm
 import llm.logs
 import pytest
 from cli.conftest_tools import registered_tools_plugin
-from llmio_cli.fragments import resolve_fragments
+from llmio_cli.references import fragments_for
 from support.cli import invoke, rows
 
 
@@ -67,7 +67,7 @@ def test_resolve_file_url_stdin_and_loader(tools_plugin, tmp_path, server, monke
     path = tmp_path / "cats.txt"
     path.write_text("Cats are independent.")
     monkeypatch.setattr("sys.stdin", io.StringIO("from stdin"))
-    fragments, attachments = resolve_fragments(
+    fragments, attachments = fragments_for(
         [str(path), f"{base}/dogs.txt", "-", "shout:hello", "pair:x"]
     )
     assert [(str(f), f.source) for f in fragments] == [
@@ -95,10 +95,10 @@ def test_resolve_errors(tools_plugin, tmp_path, server):
     ]
     for values, message in cases:
         with pytest.raises(click.ClickException) as info:
-            resolve_fragments(values)
+            fragments_for(values)
         assert info.value.message == message
     with pytest.raises(click.ClickException) as info:
-        resolve_fragments(["pair:x"], system=True)
+        fragments_for(["pair:x"], system=True)
     assert info.value.message == "System fragment pair:x is an attachment: use -f for attachments"
 
 

@@ -144,7 +144,7 @@ def test_schema_filters_and_data(logged):
 
 
 def test_data_ids_do_not_overwrite_keys():
-    from llmio_cli.log_filters import data_items
+    from llm.logs import data_items
 
     rows = [
         {

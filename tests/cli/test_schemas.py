@@ -9,8 +9,8 @@ import llm
 import llm.logs
 import pytest
 from cli.conftest_tools import registered_tools_plugin
-from llm.schemas import schema_id
-from llmio_cli.schemas import resolve_schema, schema_summary
+from llm.schemas import schema_id, schema_summary
+from llmio_cli.references import schema_for
 from support.cli import invoke, rows
 
 
@@ -45,14 +45,14 @@ def log_with_schema(model, schema, text, prompt="p"):
 
 
 def test_resolve_json_dsl_file_and_multi(tmp_path):
-    assert resolve_schema(json.dumps(DOG)) == DOG
-    assert resolve_schema(DOG_DSL) == DOG
+    assert schema_for(json.dumps(DOG)) == DOG
+    assert schema_for(DOG_DSL) == DOG
     path = tmp_path / "dog.json"
     path.write_text(json.dumps(DOG))
-    assert resolve_schema(str(path)) == DOG
+    assert schema_for(str(path)) == DOG
     dsl_file = tmp_path / "dog.schema"
     dsl_file.write_text("name\nage int: years old\n")
-    assert resolve_schema(str(dsl_file)) == {
+    assert schema_for(str(dsl_file)) == {
         "type": "object",
         "properties": {
             "name": {"type": "string"},
@@ -60,19 +60,19 @@ def test_resolve_json_dsl_file_and_multi(tmp_path):
         },
         "required": ["name", "age"],
     }
-    assert resolve_schema(DOG_DSL, multi=True) == {
+    assert schema_for(DOG_DSL, multi=True) == {
         "type": "object",
         "properties": {"items": {"type": "array", "items": DOG}},
         "required": ["items"],
     }
-    assert resolve_schema(None) is None
+    assert schema_for(None) is None
 
 
 def test_resolve_logged_schema_id(tools_plugin, user_path):
     log_with_schema(tools_plugin.scripted, DOG, '{"name": "Cleo", "age": 3}')
-    assert resolve_schema(schema_id(DOG)) == DOG
+    assert schema_for(schema_id(DOG)) == DOG
     with pytest.raises(click.ClickException) as info:
-        resolve_schema("0" * 32)
+        schema_for("0" * 32)
     assert info.value.message == f"Schema {'0' * 32} not found"
 
 
@@ -89,7 +89,7 @@ def test_resolve_logged_schema_id(tools_plugin, user_path):
 )
 def test_resolve_errors(value, message):
     with pytest.raises(click.ClickException) as info:
-        resolve_schema(value)
+        schema_for(value)
     assert info.value.message == message
 
 

@@ -391,30 +391,14 @@ def load_conversation(
     import llm
     import llm.logs
 
-    from pathlib import Path
-
-    path = Path(database) if database else llm.logs_db_path()
-    if not path.exists():
-        if conversation_id:
-            raise click.ClickException(f"No conversation found with id={conversation_id}")
-        return None
-    conn = llm.logs.open_db(path, reading=True)
     try:
-        if not conversation_id:
-            conversation_id = llm.logs.latest_conversation_id(conn)
-            if conversation_id is None:
-                return None
-        try:
-            conversation = llm.logs.load_conversation(
-                conn, conversation_id, model=model, async_=async_
-            )
-        except llm.UnknownModelError as exc:
-            raise click.ClickException(exc_message(exc)) from exc
-        if conversation is None:
-            raise click.ClickException(f"No conversation found with id={conversation_id}")
-        return conversation
-    finally:
-        conn.close()
+        with llm.logs.open(database, create=False) as store:
+            conversation = store.conversation(conversation_id, model=model, async_=async_)
+    except llm.UnknownModelError as exc:
+        raise click.ClickException(exc_message(exc)) from exc
+    if conversation is None and conversation_id:
+        raise click.ClickException(f"No conversation found with id={conversation_id}")
+    return conversation
 
 
 def log_response(response: Any) -> None:

@@ -278,66 +278,18 @@ def reattach_tools(
 def _logged_toolbox_config(db: Any, conversation_id: str, name: str) -> dict:
     if db is None:
         return {}
-    row = db.execute(
-        """select tool_instances.arguments from tool_instances
-        join tool_results on tool_results.instance_id = tool_instances.id
-        join responses on responses.id = tool_results.response_id
-        where responses.conversation_id = ? and tool_instances.name = ?
-        order by tool_instances.id desc limit 1""",
-        [conversation_id, name],
-    ).fetchone()
-    if row is None or not row[0]:
-        return {}
-    try:
-        value = json.loads(row[0])
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    import llm.logs
+
+    return llm.logs.as_store(db).toolbox_config(conversation_id, name)
 
 
 def log_toolbox_instances(db: Any, responses: Sequence[Any], tools: Sequence[Any]) -> None:
     """Record each toolbox used (plugin, name, constructor arguments) in
     ``tool_instances`` and point the tool results it produced at it, so that a
     continued conversation can rebuild it."""
-    import llm
+    import llm.logs
 
-    boxes = [t for t in tools if isinstance(t, llm.Toolbox)]
-    if not boxes or not responses:
-        return
-    ids = [r.id for r in responses]
-    marks = ", ".join("?" for _ in ids)
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for box in boxes:
-            name = box.name or box.__class__.__name__
-            try:
-                arguments = json.dumps(box.config)
-            except (TypeError, ValueError):
-                arguments = json.dumps(box.config, default=repr)
-            names = [t.name for t in box.tools()]
-            if not names:
-                continue
-            name_marks = ", ".join("?" for _ in names)
-            used = db.execute(
-                f"select count(*) from tool_results where response_id in ({marks}) "
-                f"and name in ({name_marks}) and instance_id is null",
-                [*ids, *names],
-            ).fetchone()[0]
-            if not used:
-                continue
-            cursor = db.execute(
-                "insert into tool_instances (plugin, name, arguments) values (?, ?, ?)",
-                [getattr(box, "_plugin", None), name, arguments],
-            )
-            db.execute(
-                f"update tool_results set instance_id = ? where response_id in ({marks}) "
-                f"and name in ({name_marks}) and instance_id is null",
-                [cursor.lastrowid, *ids, *names],
-            )
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    llm.logs.as_store(db).log_toolbox_instances(responses, tools)
 
 
 # ---------------------------------------------------------------- --td / --ta
@@ -456,13 +408,10 @@ class _Printer:
 
 
 def open_logs_db(path: str | None = None) -> Any:
-    """logs.db, or the ``-d/--database`` file, created and migrated if needed."""
-    from pathlib import Path
-
-    import llm
+    """logs.db, or the ``-d/--database`` file, created and migrated if needed (a LogStore)."""
     import llm.logs
 
-    return llm.logs.open_db(Path(path) if path else llm.logs_db_path())
+    return llm.logs.open(path)
 
 
 def run_chain(
@@ -732,27 +681,27 @@ class ChainOptions:
         return "-" in self.fragments or "-" in self.system_fragments
 
     def _open_db(self) -> Any:
-        from .fragments import _default_db
+        import llm.logs
 
-        return _default_db(self.database)
+        return llm.logs.open(self.database, create=False)
 
     def resolve_fragments(self) -> tuple[list[Any], list[Any], list[Any]]:
         """``(fragments, system_fragments, attachments from loaders)``."""
-        from .fragments import resolve_fragments
+        from .references import fragments_for
 
-        fragments, attachments = resolve_fragments(self.fragments, open_db=self._open_db)
-        system_fragments, _ = resolve_fragments(
-            self.system_fragments, system=True, open_db=self._open_db
+        fragments, attachments = fragments_for(self.fragments, database=self.database)
+        system_fragments, _ = fragments_for(
+            self.system_fragments, system=True, database=self.database
         )
         return fragments, system_fragments, attachments
 
     def resolve_schema(self) -> dict | None:
-        from .schemas import resolve_schema
+        from .references import schema_for
 
         if self.schema is not None and self.schema_multi is not None:
             raise click.ClickException("Use either --schema or --schema-multi, not both")
         value = self.schema_multi if self.schema_multi is not None else self.schema
-        return resolve_schema(value, multi=self.schema_multi is not None, open_db=self._open_db)
+        return schema_for(value, multi=self.schema_multi is not None, database=self.database)
 
     def prompt_extras(self, fragments: Sequence[Any], system_fragments: Sequence[Any]) -> dict:
         """Keyword arguments for the prompt: fragments, system fragments, schema."""

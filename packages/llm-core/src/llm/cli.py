@@ -52,14 +52,10 @@ def load_conversation(
 
     The signature earlier releases gave plugins; returns None when nothing is logged.
     """
-    from llm.logs import load_conversation as load
-    from llm.logs import open_db
+    import llm.logs
 
-    conn = open_db(database, reading=True)
-    try:
-        conversation = load(conn, conversation_id, async_=async_)
-    finally:
-        conn.close()
+    with llm.logs.open(database, create=False) as store:
+        conversation = store.conversation(conversation_id, async_=async_)
     if conversation is None and conversation_id is not None:
         raise KeyError(f"No conversation found with id={conversation_id}")
     return conversation

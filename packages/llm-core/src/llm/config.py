@@ -290,6 +290,15 @@ def logs_on() -> bool:
     return not (user_dir() / "logs-off").exists()
 
 
+def set_logs_on(on: bool) -> None:
+    """Turn logging of every prompt on or off (``llm logs on`` / ``llm logs off``)."""
+    flag = user_dir() / "logs-off"
+    if on:
+        flag.unlink(missing_ok=True)
+    else:
+        flag.touch()
+
+
 def templates_path() -> Path:
     path = user_dir() / "templates"
     path.mkdir(exist_ok=True)

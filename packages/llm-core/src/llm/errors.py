@@ -24,3 +24,11 @@ class ConfigError(ValueError):
 
 class AttachmentError(ValueError):
     """An attachment cannot be read, fetched or is of a type the model refuses."""
+
+
+class FragmentError(ValueError):
+    """A fragment reference cannot be used: unreadable, not text, a loader failed..."""
+
+
+class FragmentNotFound(FragmentError):
+    """A fragment reference names no file, URL, loader, alias or stored hash."""

@@ -35,7 +35,7 @@ class Prompt:
         messages: Optional[Sequence[Any]] = None,
         hide_reasoning: bool = False,
     ) -> None:
-        from .schemas import resolve_schema
+        from .schemas import to_json_schema
         from .tools import expand_tools
 
         self._prompt = prompt
@@ -48,7 +48,7 @@ class Prompt:
         if options is None or isinstance(options, dict):
             options = model.Options(**(options or {}))
         self.options = options
-        self.schema = resolve_schema(schema)
+        self.schema = to_json_schema(schema)
         #: Tools as ``llm.Tool`` objects (functions and toolboxes expanded).
         self.tools = expand_tools(list(tools or []))
         self.tool_results = list(tool_results or [])

@@ -1,8 +1,12 @@
-"""JSON schemas for structured output, and the concise schema DSL."""
+"""JSON schemas for structured output: the concise DSL, checking a schema, the
+ID logs.db stores it under, and what a user's schema reference
+(``llm --schema VALUE``) names."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from typing import Any
 
 _TYPES = {"str": "string", "string": "string", "int": "integer", "integer": "integer",
@@ -47,9 +51,9 @@ def multi_schema(schema: dict[str, Any]) -> dict[str, Any]:
             "required": ["items"]}
 
 
-def resolve_schema(schema: Any) -> Any:
-    """A dict schema from a dict, a JSON string or a pydantic model class,
-    checked by :func:`validate_schema` (so a malformed one is never sent)."""
+def to_json_schema(schema: Any) -> Any:
+    """A dict schema from a dict, a JSON string or a pydantic model class (None
+    stays None), checked by :func:`validate_schema` (so a malformed one is never sent)."""
     if schema is None:
         return None
     if isinstance(schema, str):
@@ -66,7 +70,11 @@ def resolve_schema(schema: Any) -> Any:
 
 
 class SchemaError(ValueError):
-    """A schema is not a usable JSON Schema object."""
+    """A schema is not a usable JSON Schema object, or a reference names none."""
+
+
+class SchemaNotFound(SchemaError):
+    """A schema ID names no schema stored in logs.db."""
 
 
 _JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
@@ -164,6 +172,113 @@ def _check(schema: Any, where: str) -> None:
 
 
 def schema_id(schema: dict[str, Any]) -> str:
+    """The ID logs.db stores a schema under (32 hex digits, as ``llm schemas list`` shows)."""
     import hashlib
 
     return hashlib.blake2b(json.dumps(schema, sort_keys=True).encode("utf-8"), digest_size=16).hexdigest()
+
+
+# ---------------------------------------------------------------- what a reference names
+
+_SCHEMA_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _parse_json(text: str, where: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise SchemaError(f"Invalid JSON schema in {where}: {exc}") from exc
+    if not isinstance(value, dict):
+        raise SchemaError(
+            f"Invalid JSON schema in {where}: expected a JSON object, not an array"
+            if isinstance(value, list) else f"Invalid JSON schema in {where}: not a JSON object")
+    return value
+
+
+def _from_dsl(text: str) -> dict[str, Any]:
+    try:
+        return schema_dsl(text)
+    except ValueError as exc:
+        raise SchemaError(f"Invalid schema: {exc}") from exc
+
+
+def _from_template(name: str) -> dict[str, Any]:
+    """The schema of a template (``t:NAME``): templates are llmio-templates', found
+    only when one is asked for (as ``llm.Template`` is)."""
+    import importlib
+
+    try:
+        templates = importlib.import_module("llmio_templates")
+    except ImportError:
+        raise SchemaError(f"t:{name} needs the llmio-templates distribution: pip install llmio-templates") from None
+    try:
+        template = templates.load_template(name)
+    except templates.TemplateError as exc:
+        raise SchemaError(str(exc)) from exc
+    if not template.schema_object:
+        raise SchemaError(f"Template '{name}' has no schema")
+    return dict(template.schema_object)
+
+
+def _stored(schema_id: str, store: Any) -> dict[str, Any]:
+    if hasattr(store, "schema"):
+        schema = store.schema(schema_id)
+    else:
+        from . import logs
+
+        with logs.open(store, create=False) as opened:
+            schema = opened.schema(schema_id)
+    if schema is None:
+        raise SchemaNotFound(f"Schema {schema_id} not found")
+    return schema
+
+
+def schema_from_reference(reference: str | None, *, multi: bool = False, store: Any = None,
+                          label: str = "reference") -> dict[str, Any] | None:
+    """The JSON schema a user's reference names (``llm --schema VALUE``), checked.
+
+    A reference is, in this order: a JSON object; ``t:NAME``, a template's
+    schema; a path to a file holding JSON or the DSL; the ID of a schema stored in
+    logs.db (looked up in ``store``: a ``llm.logs.LogStore``, a database path, or
+    None for the user's logs.db); else the DSL (``"name, age int"``). ``multi``
+    wraps it as ``{"items": [<schema>, ...]}``. ``label`` names the reference in
+    JSON errors. Raises :class:`SchemaError` (:class:`SchemaNotFound` for an
+    unknown ID).
+    """
+    if reference is None:
+        return None
+    text = reference.strip()
+    if text.startswith(("{", "[")):
+        schema = _parse_json(text, label)
+    elif text.startswith("t:") and len(text) > 2 and not text[2].isspace():
+        schema = _from_template(text[2:])
+    elif "\n" not in text and os.path.isfile(os.path.expanduser(text)):
+        with open(os.path.expanduser(text), encoding="utf-8") as fp:
+            content = fp.read()
+        schema = _parse_json(content, text) if content.lstrip().startswith("{") else _from_dsl(content)
+    elif text.endswith(".json") and "," not in text and " " not in text:
+        raise SchemaError(f"Schema file not found: {text}")
+    elif _SCHEMA_ID.match(text):
+        schema = _stored(text, store)
+    else:
+        schema = _from_dsl(text)
+    validate_schema(schema)  # before anything is read or sent
+    return multi_schema(schema) if multi else schema
+
+
+def schema_summary(schema: Any) -> str:
+    """A one-line picture of a schema: ``{name, age}``, ``{items: [{name, age}]}``."""
+    if not isinstance(schema, dict):
+        return ""
+    kind = schema.get("type")
+    if kind == "array" or "items" in schema and "properties" not in schema:
+        inner = schema_summary(schema.get("items") or {})
+        return f"[{inner}]" if inner else "[]"
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return ""
+    bits = []
+    for name, sub in properties.items():
+        inner = schema_summary(sub) if isinstance(sub, dict) else ""
+        bits.append(f"{name}: {inner}" if inner else name)
+    return "{" + ", ".join(bits) + "}"

@@ -158,17 +158,6 @@ def open_db(path: Union[str, Path, None] = None, *, reading: bool = False) -> sq
     return conn
 
 
-def open_existing(path: Union[str, Path, None] = None) -> Optional[sqlite3.Connection]:
-    """The logs database at ``path`` (default: logs.db) opened for reading, or None
-    when there is no such file. A file that is not an llm logs database is refused."""
-    from ..config import logs_db_path
-
-    path = Path(path) if path else logs_db_path()
-    if not path.exists():
-        return None
-    return open_db(path, reading=True)
-
-
 def as_connection(db: Any) -> sqlite3.Connection:
     """Accept a sqlite3 connection, a sqlite-utils Database or a path."""
     if isinstance(db, sqlite3.Connection):
