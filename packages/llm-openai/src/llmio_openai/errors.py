@@ -99,12 +99,10 @@ def status_message(body: Any, text: str = "", reason: str = "") -> str:
 
 
 def error_code(body: Any) -> Optional[str]:
-    """``error.code`` (or ``error.type``) of an OpenAI-style error body."""
+    """``error.code`` of an OpenAI-style error body (``context_length_exceeded``, ...)."""
     inner = body.get("error") if isinstance(body, dict) else None
-    if isinstance(inner, dict):
-        code = inner.get("code") or inner.get("type")
-        return str(code) if code else None
-    return None
+    code = inner.get("code") if isinstance(inner, dict) else None
+    return str(code) if code else None
 
 
 def safe_message(message: str, url: Any = None, secret: Optional[str] = None) -> str:

@@ -409,7 +409,11 @@ class Response:
         while True:
             data = self._raw.read1(_READ_SIZE)
             if not data:
-                break
+                # read1() leaves a response whose Content-Length is used up open;
+                # read() closes it (so the connection can be reused).
+                data = self._raw.read()
+                if not data:
+                    break
             if self._decoder is not None:
                 data = self._decoder.decompress(data)
             if data:
