@@ -9,6 +9,10 @@ the same run as ``python -c pass`` (the floor), over plain HTTP and over HTTPS
 (one of each case in turn) so a busy machine slows all cases alike; CPU time
 (user + system of the child) is the steadier figure on a shared machine.
 
+Where llm-echo is installed, the same logged prompt to its ``echo`` model (no
+request, a plugin that imports nothing) shows what any prompt costs in the CLI and
+the core, whatever the model's plugin.
+
 ``--llm`` adds another installation's ``llm`` script to compare (a venv holding
 the wheels from before the change, say); the first is this workspace's
 ``.venv/bin/llm`` unless given. Each installation's own Python runs its
@@ -105,6 +109,12 @@ def main() -> None:
             for script in scripts:
                 python = str(Path(script).parent / "python")
                 label = "" if len(scripts) == 1 else f" [{Path(script).parent.parent.name}]"
+                if subprocess.run([python, "-c", "import llm_echo"], env=base,
+                                  capture_output=True).returncode == 0:
+                    # The same logged prompt to a model that makes no request: what
+                    # any prompt costs in the CLI and core, whatever the plugin.
+                    cases.append((f"llm -m echo hi (llm-echo){label}", [script, "-m", "echo", "hi"],
+                                  dict(base, LLM_LOAD_PLUGINS="llm-echo"), None))
                 cases += [
                     (f"llm -m gpt-4o-mini hi{label}", [script, "-m", "gpt-4o-mini", "hi"],
                      http_env, "ok\n"),

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 from typing import Any, Callable, Iterator, Mapping, Optional
@@ -37,15 +36,8 @@ from urllib.parse import urlencode, urlsplit
 import llm
 
 from . import debug, settings, transport
-from .errors import (
-    APIError,
-    StreamEndedEarly,
-    clean,
-    error_code,
-    is_retryable_status,
-    safe_message,
-    status_message,
-)
+from . import errors
+from .errors import APIError, error_code, is_retryable_status, safe_message, status_message
 from .sse import SSEState, iter_sse
 
 __all__ = ["APIClient", "AsyncAPIClient", "open_client", "split_request", "retry_delay",
@@ -347,8 +339,10 @@ class APIClient:
 
     # -- errors --------------------------------------------------------------------------
 
-    def _error(self, cls: type, message: str, **fields: Any) -> APIError:
-        return cls(safe_message(message, self.base_url, self.key), **fields)
+    def _safe(self, error: APIError) -> APIError:
+        """The error without the key or the URL's credentials in its text."""
+        message = safe_message(str(error), self.base_url, self.key)
+        return error if message == str(error) else error.with_message(message)
 
     def _status_error(self, answer: "_Answer") -> APIError:
         status = answer.response.status
@@ -361,28 +355,25 @@ class APIClient:
         text = content.decode("utf-8", "replace")
         body = _decode(content) if content else ""
         message = status_message(body, text, answer.response.reason)
-        return self._error(APIError, f"{status} {message}", status=status, code=error_code(body),
-                           retryable=should_retry(status, answer.response.headers))
+        return self._safe(APIError(f"{status} {message}", status=status, code=error_code(body),
+                                   retryable=should_retry(status, answer.response.headers)))
 
     def transport_error(self, exc: BaseException) -> APIError:
         """The error for a failure to connect, to send, or to read the answer."""
         import http.client
 
         cause = _cause(exc)
-        host = self.host
         if isinstance(cause, TimeoutError):
-            return self._error(APIError, f"Request to {host} timed out", retryable=True)
-        if isinstance(exc, transport.ConnectFailed):
-            reason = _reason(cause)
-            return self._error(APIError, f"Could not connect to {host}" + (f": {reason}" if reason else ""),
-                               retryable=True)
-        if isinstance(cause, (ConnectionError, http.client.IncompleteRead)):
-            return self._error(StreamEndedEarly,
-                               f"Connection to {host} closed before the response was complete")
-        if isinstance(cause, http.client.HTTPException):
-            return self._error(APIError, f"Invalid response from {host}: {_reason(cause)}",
-                               retryable=True)
-        return self._error(APIError, f"Error talking to {host}: {_reason(cause)}", retryable=True)
+            error = errors.timed_out(self.host)
+        elif isinstance(exc, transport.ConnectFailed):
+            error = errors.could_not_connect(self.host, errors.reason(cause))
+        elif isinstance(cause, (ConnectionError, http.client.IncompleteRead)):
+            error = errors.closed_early(self.host)
+        elif isinstance(cause, http.client.HTTPException):
+            error = errors.invalid_response(self.host, errors.reason(cause), retryable=True)
+        else:
+            error = errors.transport_failed(self.host, errors.reason(cause))
+        return self._safe(error)
 
 
 def _merge_headers(headers: dict[str, str], extra: Mapping[str, Any]) -> None:
@@ -402,17 +393,6 @@ def _is_transport_failure(exc: BaseException) -> bool:
     import http.client
 
     return isinstance(exc, (OSError, http.client.HTTPException, transport.ConnectFailed))
-
-
-def _reason(exc: BaseException) -> str:
-    """``Connection refused`` from ``[Errno 111] Connection refused``."""
-    text = str(exc)
-    errno_match = re.search(r"\[Errno -?\d+\] (.+?)('|\"|\)|$)", text)
-    if errno_match:
-        return errno_match.group(1)
-    if getattr(exc, "strerror", None):
-        return str(exc.strerror)  # type: ignore[attr-defined]
-    return clean(text) or type(exc).__name__
 
 
 class _Answer:
@@ -516,7 +496,8 @@ class AsyncAPIClient:
         return self._client.base_url
 
     async def post(self, path: str, body: Any, **options: Any) -> Any:
-        return await _in_thread(lambda cancel: self._client.post(path, body, cancel=cancel, **options))
+        return await _in_thread(
+            lambda cancel: self._client.post(path, body, cancel=cancel, **options))
 
     async def get(self, path: str, **options: Any) -> Any:
         return await _in_thread(lambda cancel: self._client.get(path, cancel=cancel, **options))

@@ -10,7 +10,6 @@ request that needs them.
 
 from __future__ import annotations
 
-import re
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Optional
@@ -18,6 +17,7 @@ from typing import Any, Iterator, Mapping, Optional
 import llm
 
 from . import debug
+from . import errors
 from .errors import APIError, StreamEndedEarly, clean, error_code, mask_key, safe_message
 from .errors import status_message as _body_message
 from .settings import (
@@ -203,20 +203,18 @@ def api_error(exc: BaseException, *, url: Any = None) -> llm.ModelError:
     request = getattr(exc, "request", None)
     host = _host(getattr(request, "url", None) or url)
     if isinstance(exc, openai.APITimeoutError) or _is_timeout(exc):
-        return APIError(f"Request to {host} timed out", retryable=True)
+        return errors.timed_out(host)
     if isinstance(exc, openai.APIConnectionError):
         cause = _root_cause(exc)
-        reason = _reason(cause) if cause is not exc else ""
         if _is_protocol_error(cause):
-            return StreamEndedEarly(f"Connection to {host} closed before the response was complete")
-        return APIError(f"Could not connect to {host}" + (f": {reason}" if reason else ""),
-                        retryable=True)
+            return errors.closed_early(host)
+        return errors.could_not_connect(host, errors.reason(cause) if cause is not exc else "")
     if _is_protocol_error(exc):
-        return StreamEndedEarly(f"Connection to {host} closed before the response was complete")
+        return errors.closed_early(host)
     if _is_transport_error(exc):
-        return APIError(f"Error talking to {host}: {_reason(exc)}", retryable=True)
+        return errors.transport_failed(host, errors.reason(exc))
     if isinstance(exc, openai.APIResponseValidationError):
-        return APIError(f"Invalid response from {host}: {clean(str(exc))}")
+        return errors.invalid_response(host, clean(str(exc)))
     if isinstance(exc, openai.APIError):
         message = getattr(exc, "message", None) or str(exc)
         return APIError(clean(message))
@@ -229,14 +227,6 @@ def _root_cause(exc: BaseException) -> BaseException:
         seen.add(id(exc))
         exc = exc.__cause__
     return exc
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    errno_match = re.search(r"\[Errno -?\d+\] (.+?)('|\"|\)|$)", text)
-    if errno_match:
-        return errno_match.group(1)
-    return clean(text) or type(exc).__name__
 
 
 def _http_error_classes(name: str) -> tuple[type, ...]:

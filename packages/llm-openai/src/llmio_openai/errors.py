@@ -18,7 +18,8 @@ import llm
 
 __all__ = ["APIError", "StreamEndedEarly", "clean", "mask_key", "safe_message",
            "status_message", "error_code", "is_retryable_status", "unexpected_response",
-           "RETRY_STATUSES"]
+           "reason", "timed_out", "could_not_connect", "closed_early", "transport_failed",
+           "invalid_response", "RETRY_STATUSES"]
 
 #: Statuses worth retrying: request timeout, lock conflict, rate limit, server errors.
 RETRY_STATUSES = frozenset({408, 409, 429})
@@ -114,6 +115,39 @@ def safe_message(message: str, url: Any = None, secret: Optional[str] = None) ->
     if secret and len(secret) > 3 and secret in message:
         message = message.replace(secret, mask_key(secret))
     return message
+
+
+def reason(exc: BaseException) -> str:
+    """Why a connection failed, briefly: ``Connection refused`` from
+    ``[Errno 111] Connection refused``."""
+    text = str(exc)
+    errno_match = re.search(r"\[Errno -?\d+\] (.+?)('|\"|\)|$)", text)
+    if errno_match:
+        return errno_match.group(1)
+    return clean(text) or type(exc).__name__
+
+
+# The lines for failures without an HTTP answer, whichever client met them.
+
+
+def timed_out(host: str) -> APIError:
+    return APIError(f"Request to {host} timed out", retryable=True)
+
+
+def could_not_connect(host: str, why: str = "") -> APIError:
+    return APIError(f"Could not connect to {host}" + (f": {why}" if why else ""), retryable=True)
+
+
+def closed_early(host: str) -> StreamEndedEarly:
+    return StreamEndedEarly(f"Connection to {host} closed before the response was complete")
+
+
+def transport_failed(host: str, why: str) -> APIError:
+    return APIError(f"Error talking to {host}: {why}", retryable=True)
+
+
+def invalid_response(host: str, why: str, retryable: bool = False) -> APIError:
+    return APIError(f"Invalid response from {host}: {why}", retryable=retryable)
 
 
 def unexpected_response(data: Any, field: str) -> dict:
