@@ -62,6 +62,27 @@ print(json.dumps({"text": text, "contexts": len(made),
 """ % (SDK_MODULES,)
 
 
+# The costs behind "one TLS context per process": building a context (loading the
+# certificate store), and building an ``openai`` client, which made its own context
+# (what the embedding model did for every batch before).
+TLS_COSTS = r"""
+import json, time
+from llmio_openai import transport
+def per_call(make, runs=10):
+    make()
+    start = time.process_time()
+    for _ in range(runs):
+        make()
+    return (time.process_time() - start) * 1000 / runs
+context = per_call(lambda: transport._new_tls_context(None, None))
+cached = per_call(transport.tls_context, 1000)
+import openai
+def sdk_client():
+    openai.OpenAI(api_key="sk-bench", base_url="https://127.0.0.1:9/v1").close()
+print(json.dumps({"context": context, "cached": cached, "sdk_client": per_call(sdk_client)}))
+"""
+
+
 def child_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -131,9 +152,13 @@ def main() -> None:
             for _ in range(args.runs):
                 for name, argv, env, expect in cases:
                     samples[name].append(timed(argv, env, expect))
-            check = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", CHECK],
-                                   env=https_env, capture_output=True, text=True, check=True)
+            python = str(ROOT / ".venv" / "bin" / "python")
+            check = subprocess.run([python, "-c", CHECK], env=https_env, capture_output=True,
+                                   text=True, check=True)
             checked = json.loads(check.stdout)
+            costs = json.loads(subprocess.run([python, "-c", TLS_COSTS], env=base,
+                                              capture_output=True, text=True,
+                                              check=True).stdout)
             logged = subprocess.run([scripts[0], "logs", "-n", "1", "--json"], env=http_env,
                                     capture_output=True, text=True, check=True)
             last = json.loads(logged.stdout)[0]
@@ -171,6 +196,11 @@ def main() -> None:
         f"{', '.join(checked['sdk']) or 'none'}; `ssl.SSLContext` objects created: "
         f"{checked['contexts']}.",
         f"The last prompt was logged: model `{last['model']}`, response {last['response']!r}.",
+        "",
+        f"CPU per call, in process: a new TLS context with the system's certificates "
+        f"{costs['context']:.1f} ms; the process's cached one {costs['cached'] * 1000:.1f} us; "
+        f"a new `openai.OpenAI` client (its own context; what each embedding batch paid "
+        f"before) {costs['sdk_client']:.1f} ms.",
         "",
     ]
     OUT.write_text("\n".join(lines))
