@@ -17,6 +17,7 @@ import pytest
 import llm
 from llmio_openai import api, transport
 from llmio_openai.errors import APIError, StreamEndedEarly
+from support.openai_server import OpenAIServer
 
 CHAT = "chat/completions"
 BODY = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
@@ -524,3 +525,39 @@ def test_cancelling_an_async_request_stops_it(openai_server, stream):
     asyncio.run(run())
     assert time.monotonic() - start < 3
     assert _wait_for_threads() == []
+
+
+# -- redirects (the SDK's HTTP client followed them) ------------------------------------------
+
+
+@pytest.mark.parametrize("status,method", [(307, "POST"), (308, "POST"), (303, "GET"),
+                                           (302, "GET"), (301, "GET")])
+def test_redirects_are_followed(openai_server, status, method):
+    openai_server.reply_raw(status, "", headers={"Location": "/v1/chat/completions?moved=1"})
+    client = make(openai_server)
+    if method == "POST":
+        assert client.post(CHAT, BODY)["choices"][0]["message"]["content"] == "ok"
+    else:  # the POST became a GET, which the test server does not serve there
+        assert str(failure(client.post, CHAT, BODY)) == (
+            "404 Unknown path GET /v1/chat/completions")
+    first, second = openai_server.requests
+    assert (second.method, second.path) == (method, "/v1/chat/completions")
+    assert second.body == (BODY if method == "POST" else None)
+    assert second.header("Authorization") == "Bearer sk-test-key"
+
+
+def test_a_redirect_to_another_server_drops_the_key(openai_server):
+    with OpenAIServer() as other:
+        openai_server.reply_raw(307, "", headers={"Location": f"{other.url}/chat/completions"})
+        assert ask(make(openai_server), stream=False) == "ok"
+        assert other.requests[0].header("Authorization") is None
+        assert other.requests[0].body == {**BODY, "stream": False}
+
+
+def test_redirects_are_bounded(openai_server):
+    for _ in range(21):
+        openai_server.reply_raw(307, "", headers={"Location": "/v1/chat/completions"})
+    error = failure(ask, make(openai_server))
+    assert str(error) == (
+        f"Could not connect to {openai_server.host}: Exceeded maximum allowed redirects.")
+    assert len(openai_server.requests) == 21

@@ -31,9 +31,10 @@ import os
 import threading
 import time
 from typing import Any, Callable, Iterator, Mapping, Optional
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import llm
+from llm.urls import url_host
 
 from . import debug, settings, transport
 from . import errors
@@ -50,6 +51,9 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 120.0
 #: How much of an error body is read for its message.
 _ERROR_BODY_LIMIT = 1024 * 1024
+#: Redirects followed per attempt, as httpx (the SDK's HTTP library) follows them.
+MAX_REDIRECTS = 20
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: The SDK's per-request keyword arguments, as plugins' ``build_kwargs()`` return them.
 _REQUEST_OPTIONS = ("extra_headers", "extra_query", "extra_body", "timeout")
 
@@ -223,8 +227,6 @@ class APIClient:
     @property
     def host(self) -> str:
         """``host[:port]`` of the API, never with credentials."""
-        from llm.urls import url_host
-
         return url_host(self.base_url) or "the API"
 
     # -- public calls ----------------------------------------------------------------
@@ -247,16 +249,26 @@ class APIClient:
 
     # -- one request, retried ----------------------------------------------------------
 
-    def _url(self, path: str, extra_query: Any) -> tuple[str, str]:
-        """(URL to show, request target to send)."""
+    def _url(self, path: str, extra_query: Any) -> str:
         target = f"{self._prefix}/{path.lstrip('/')}"
         query = self._query
         if extra_query:
             query = "&".join(part for part in (query, urlencode(extra_query, doseq=True)) if part)
-        if query:
-            target += f"?{query}"
-        url = self._origin + target
-        return url, (url if self._route.forwarded else target)
+        return self._origin + target + (f"?{query}" if query else "")
+
+    def _route_to(self, url: str) -> tuple[transport.Route, str]:
+        """(route, request target) for a URL: this API's, or where a redirect points."""
+        parts = urlsplit(url)
+        if f"{parts.scheme.lower()}://{parts.netloc}" == self._origin:
+            route = self._route
+        else:
+            try:
+                route = transport.route_for(url)
+            except transport.Unsupported as exc:
+                raise errors.could_not_connect(url_host(url), f"a {exc} is needed") from None
+        if route.forwarded:
+            return route, url
+        return route, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
     def _request_headers(self, retries_taken: int, read: float, has_body: bool,
                          extra: Any) -> dict[str, str]:
@@ -291,7 +303,7 @@ class APIClient:
         unknown = set(options) - set(_REQUEST_OPTIONS)
         if unknown:
             raise TypeError(f"unexpected request options: {', '.join(sorted(unknown))}")
-        url, target = self._url(path, options.get("extra_query"))
+        url = self._url(path, options.get("extra_query"))
         content = _encode(body) if body is not None else b""
         read, connect = self._timeouts(options.get("timeout"))
         show = settings.show_responses()
@@ -299,14 +311,11 @@ class APIClient:
         while True:
             headers = self._request_headers(retries_taken, read, body is not None,
                                             options.get("extra_headers"))
-            if show:
-                debug.echo(debug.describe_request(method, url, headers, content))
             answer: Optional[_Answer] = None
             try:
-                response = transport.send(self._route, method, target, headers, content,
-                                          connect_timeout=connect, read_timeout=read,
-                                          cancel=cancel)
-                answer = _Answer(response, show)
+                answer = self._exchange(method, url, headers, content, (connect, read),
+                                        show, cancel)
+                response = answer.response
                 if response.status < 400 and not stream:
                     answer.read()
             except Exception as exc:
@@ -330,6 +339,35 @@ class APIClient:
                     continue
                 raise self._status_error(answer)
             return answer
+
+    def _exchange(self, method: str, url: str, headers: dict[str, str], content: bytes,
+                  timeouts: tuple[float, float], show: bool,
+                  cancel: Optional[transport.Cancel]) -> "_Answer":
+        """One attempt: the request, and the redirects it meets followed as httpx
+        follows them (the SDK's client did): at most 20; 303, and 301/302 after a
+        POST, become a GET without body; ``Authorization`` is not sent to another
+        origin (unless http upgraded to https on the same host)."""
+        for _ in range(MAX_REDIRECTS + 1):
+            route, target = self._route_to(url)
+            if show:
+                debug.echo(debug.describe_request(method, url, headers, content))
+            answer = _Answer(transport.send(route, method, target, headers, content,
+                                            connect_timeout=timeouts[0],
+                                            read_timeout=timeouts[1], cancel=cancel), show)
+            status = answer.response.status
+            location = answer.response.headers.get("Location")
+            if status not in _REDIRECTS or not location:
+                return answer
+            answer.close()
+            redirected = urljoin(url, location.strip())
+            if (status == 303 and method != "HEAD") or (status == 302 and method != "HEAD") \
+                    or (status == 301 and method == "POST"):
+                method, content = "GET", b""
+            if _origin(redirected) != _origin(url) and not _https_upgrade(url, redirected):
+                headers = {name: value for name, value in headers.items()
+                           if name.lower() != "authorization"}
+            url = redirected
+        raise self._safe(errors.could_not_connect(self.host, "Exceeded maximum allowed redirects."))
 
     def _pause(self, seconds: float, cancel: Optional[transport.Cancel]) -> None:
         if cancel is None:
@@ -374,6 +412,18 @@ class APIClient:
         else:
             error = errors.transport_failed(self.host, errors.reason(cause))
         return self._safe(error)
+
+
+def _origin(url: str) -> tuple[str, str, Optional[int]]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or ""), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _https_upgrade(url: str, location: str) -> bool:
+    """``http://host`` to ``https://host`` on the default ports: the key may follow."""
+    before, after = _origin(url), _origin(location)
+    return before == ("http", after[1], 80) and after == ("https", before[1], 443)
 
 
 def _merge_headers(headers: dict[str, str], extra: Mapping[str, Any]) -> None:
