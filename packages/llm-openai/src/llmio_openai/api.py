@@ -63,14 +63,17 @@ class Cancelled(Exception):
 
 
 def open_client(*, key: Optional[str], api_base: Optional[str] = None,
-                headers: Optional[Mapping[str, str]] = None,
-                async_: bool = False) -> "Optional[APIClient | AsyncAPIClient]":
+                headers: Optional[Mapping[str, str]] = None, async_: bool = False,
+                timeout: Optional[float] = None,
+                max_retries: Optional[int] = None) -> "Optional[APIClient | AsyncAPIClient]":
     """A client for this endpoint, or None when the request needs the SDK (a proxy
     other than ``http://``). Without ``api_base`` it is OpenAI's endpoint
-    (``OPENAI_BASE_URL`` or the default), which also gets the organization headers."""
+    (``OPENAI_BASE_URL`` or the default), which also gets the organization headers.
+    ``timeout`` and ``max_retries`` default to the settings (:mod:`.settings`)."""
     cls = AsyncAPIClient if async_ else APIClient
     try:
-        return cls(key=key, base_url=api_base, headers=headers, openai_endpoint=api_base is None)
+        return cls(key=key, base_url=api_base, headers=headers, openai_endpoint=api_base is None,
+                   timeout=timeout, max_retries=max_retries)
     except transport.Unsupported:
         return None
 
@@ -275,8 +278,6 @@ class APIClient:
         headers = dict(self._headers)
         if has_body:
             headers["Content-Type"] = "application/json"
-        if self._route.forwarded and self._route.proxy_authorization:
-            headers["Proxy-Authorization"] = self._route.proxy_authorization
         _merge_headers(headers, extra or {})
         lowered = {name.lower() for name in (extra or {})}
         if "x-stainless-retry-count" not in lowered:
@@ -349,9 +350,12 @@ class APIClient:
         origin (unless http upgraded to https on the same host)."""
         for _ in range(MAX_REDIRECTS + 1):
             route, target = self._route_to(url)
+            sent = headers
+            if route.forwarded and route.proxy_authorization:  # for the proxy, in the clear
+                sent = {**headers, "Proxy-Authorization": route.proxy_authorization}
             if show:
-                debug.echo(debug.describe_request(method, url, headers, content))
-            answer = _Answer(transport.send(route, method, target, headers, content,
+                debug.echo(debug.describe_request(method, url, sent, content))
+            answer = _Answer(transport.send(route, method, target, sent, content,
                                             connect_timeout=timeouts[0],
                                             read_timeout=timeouts[1], cancel=cancel), show)
             status = answer.response.status
