@@ -10,8 +10,6 @@ import click
 
 import llm
 
-from . import client as _client
-from .errors import unexpected_response
 
 __all__ = ["add_commands"]
 
@@ -52,6 +50,8 @@ def _list_models(key: str) -> list[dict]:
     """``GET /models``: with our client, or the SDK's when the environment's proxy
     needs it."""
     from . import api
+    from . import client as _client
+    from .errors import unexpected_response
 
     client = api.open_client(key=key)
     if client is not None:
