@@ -9,7 +9,9 @@ the same run as ``python -c pass`` (the floor), over plain HTTP and over HTTPS
 (one of each case in turn) so a busy machine slows all cases alike; CPU time
 (user + system of the child) is the steadier figure on a shared machine.
 
-Where llm-echo is installed, the same logged prompt to its ``echo`` model (no
+For the first installation, where the time goes: importing the CLI, the CLI plus
+the core's model classes (``llm.models``: pydantic, asyncio), and the prompt not
+logged. Where llm-echo is installed, the same logged prompt to its ``echo`` model (no
 request, a plugin that imports nothing) shows what any prompt costs in the CLI and
 the core, whatever the model's plugin.
 
@@ -127,6 +129,17 @@ def main() -> None:
                              SSL_CERT_FILE=str(TLS / "ca.pem"))
             cases: list[tuple[str, list[str], dict, str | None]] = [
                 ("python -c pass", [sys.executable, "-c", "pass"], base, None)]
+            python = str(Path(scripts[0]).parent / "python")
+            # Where the time of the first installation's prompt goes: the CLI alone,
+            # then with the core's model classes (pydantic, asyncio), then unlogged.
+            cases += [
+                ("python -c 'import llmio_cli.app'", [python, "-c", "import llmio_cli.app"],
+                 base, None),
+                ("python -c 'import llmio_cli.app, llm.models'",
+                 [python, "-c", "import llmio_cli.app, llm.models"], base, None),
+                ("llm -m gpt-4o-mini hi -n (not logged)",
+                 [scripts[0], "-m", "gpt-4o-mini", "hi", "-n"], http_env, "ok\n"),
+            ]
             for script in scripts:
                 python = str(Path(script).parent / "python")
                 label = "" if len(scripts) == 1 else f" [{Path(script).parent.parent.name}]"
