@@ -68,6 +68,8 @@ def count_tls_contexts(monkeypatch):
 
     monkeypatch.setattr(ssl.SSLContext, "__new__", staticmethod(counted))
     monkeypatch.setattr(transport, "_TLS", {})
+    monkeypatch.setattr(transport, "_DIRECTORY_ONLY", set())
+    monkeypatch.setattr(transport, "_DIRECTORY_FELL_SHORT", False)
     return made
 
 
@@ -102,6 +104,46 @@ def test_a_changed_certificate_setting_gets_its_own_context(tls_server, monkeypa
     monkeypatch.setenv("SSL_CERT_DIR", str(TLS_DATA / "capath"))
     assert transport.tls_context() is not first
     assert len(count_tls_contexts) == 2
+
+
+@pytest.fixture
+def system_store(monkeypatch):
+    """Stand-ins for OpenSSL's compiled-in CA file and hashed CA directory."""
+
+    def use(cafile, capath):
+        paths = ssl.DefaultVerifyPaths(None, None, "SSL_CERT_FILE", str(cafile), "SSL_CERT_DIR",
+                                       str(capath))
+        monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: paths)
+
+    return use
+
+
+def test_the_system_ca_directory_alone_when_it_verifies(tls_server, system_store,
+                                                         count_tls_contexts):
+    # The CA file does not hold the test CA, the directory does: the file is never read.
+    system_store(TLS_DATA / "server.pem", TLS_DATA / "capath")
+    assert chat(tls_server).prompt("one").text() == "ok"
+    assert chat(tls_server).prompt("two", stream=False).text() == "ok"
+    assert len(count_tls_contexts) == 1
+    assert transport.tls_context().cert_store_stats()["x509_ca"] <= 1  # loaded on demand
+
+
+def test_the_system_ca_file_too_when_the_directory_falls_short(tls_server, system_store,
+                                                               count_tls_contexts, tmp_path):
+    directory = tmp_path / "certs"
+    directory.mkdir()
+    (directory / "0badc0de.0").write_bytes((TLS_DATA / "server.pem").read_bytes())
+    system_store(TLS_DATA / "ca.pem", directory)
+    assert chat(tls_server).prompt("one").text() == "ok"
+    assert chat(tls_server).prompt("two").text() == "ok"
+    assert len(count_tls_contexts) == 2  # the directory alone, then file and directory
+    assert transport.tls_context().cert_store_stats()["x509_ca"] == 1
+
+
+def test_neither_verifies(tls_server, system_store, count_tls_contexts):
+    system_store(TLS_DATA / "server.pem", TLS_DATA / "capath" / "missing")
+    with pytest.raises(llm.ModelError, match="CERTIFICATE_VERIFY_FAILED"):
+        chat(tls_server).prompt("hi").text()
 
 
 # -- proxies -----------------------------------------------------------------------

@@ -107,12 +107,13 @@ def omit_auth_header() -> dict[str, Any]:
 
 
 def _http_client(openai: Any, async_: bool) -> Any:
-    """The SDK's default HTTP client, on the process's one TLS context (every new
+    """The SDK's default HTTP client, on the process's TLS context (every new
     context loads the certificate store again), printing each exchange to stderr
-    under ``LLM_OPENAI_SHOW_RESPONSES``."""
+    under ``LLM_OPENAI_SHOW_RESPONSES``. The SDK cannot fall back from the CA
+    directory alone, so it gets the complete context."""
     from .transport import tls_context
 
-    kwargs: dict[str, Any] = {"verify": tls_context()}
+    kwargs: dict[str, Any] = {"verify": tls_context(complete=True)}
     if show_responses():
         kwargs["event_hooks"] = _logging_hooks(async_)
     return (openai.DefaultAsyncHttpxClient if async_ else openai.DefaultHttpxClient)(**kwargs)

@@ -183,7 +183,7 @@ def _is_address(text: str) -> bool:
 # -- TLS -------------------------------------------------------------------------
 
 _LOCK = threading.Lock()
-_TLS: dict[tuple[Optional[str], Optional[str]], "ssl.SSLContext"] = {}
+_TLS: dict[tuple, "ssl.SSLContext"] = {}
 _CA_FILE_CANDIDATES = (  # the places truststore and httpcore look when OpenSSL's are empty
     "/etc/ssl/cert.pem",
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
@@ -191,19 +191,53 @@ _CA_FILE_CANDIDATES = (  # the places truststore and httpcore look when OpenSSL'
     "/etc/ssl/certs/ca-certificates.crt",
     "/etc/ssl/ca-bundle.pem",
 )
+#: Set once a server's certificate could not be verified from the hashed CA
+#: directory alone: from then on the process uses the complete context.
+_DIRECTORY_FELL_SHORT = False
+_DIRECTORY_ONLY: set[int] = set()  # ids of the contexts in _TLS that trust the directory alone
 
 
-def tls_context() -> "ssl.SSLContext":
-    """The process's TLS context for the current ``SSL_CERT_FILE``/``SSL_CERT_DIR``."""
-    key = (os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None)
+def tls_context(*, complete: bool = False) -> "ssl.SSLContext":
+    """The process's TLS context for the current ``SSL_CERT_FILE``/``SSL_CERT_DIR``.
+
+    With neither set, on Linux, the SDK's HTTP library trusts OpenSSL's CA file
+    and its hashed CA directory together. Parsing the file (~150 certificates)
+    is ~20 ms of CPU; the directory is read lazily, only the issuer a handshake
+    needs. So the first context trusts the directory alone (when it is a hashed
+    one); a certificate it cannot verify makes :func:`send` retry on the
+    ``complete`` one, file and directory, and the process keeps to that: the
+    trust is the same, the cost paid only where it is needed.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    quick = not (cafile or capath or complete or _DIRECTORY_FELL_SHORT) \
+        and sys.platform not in ("darwin", "win32")
+    key = (cafile, capath, quick)
     with _LOCK:
         context = _TLS.get(key)
+        if context is None and quick:
+            context = _new_tls_context(cafile, capath, directory_only=True)
+            if context is not None:
+                _DIRECTORY_ONLY.add(id(context))
+            else:  # no hashed directory: the complete context it is
+                context = _TLS.get((cafile, capath, False))
         if context is None:
-            context = _TLS[key] = _new_tls_context(*key)
+            context = _TLS[(cafile, capath, False)] = _new_tls_context(cafile, capath)
+        _TLS[key] = context
         return context
 
 
-def _new_tls_context(cafile: Optional[str], capath: Optional[str]) -> "ssl.SSLContext":
+def _is_directory_only(context: "ssl.SSLContext") -> bool:
+    return id(context) in _DIRECTORY_ONLY
+
+
+def _directory_fell_short() -> None:
+    global _DIRECTORY_FELL_SHORT
+    _DIRECTORY_FELL_SHORT = True
+
+
+def _new_tls_context(cafile: Optional[str], capath: Optional[str],
+                     directory_only: bool = False) -> "Optional[ssl.SSLContext]":
     import ssl
 
     if cafile:
@@ -218,16 +252,32 @@ def _new_tls_context(cafile: Optional[str], capath: Optional[str]) -> "ssl.SSLCo
         else:
             context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     else:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         paths = ssl.get_default_verify_paths()
         found = paths.openssl_cafile if os.path.isfile(paths.openssl_cafile) else None
         directory = paths.openssl_capath if os.path.isdir(paths.openssl_capath) else None
+        if directory and not _hashed(directory):
+            directory = None
+        if directory_only:
+            if not directory:
+                return None
+            found = None
         if not found and not directory:
             found = next(filter(os.path.isfile, _CA_FILE_CANDIDATES), None)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         if found or directory:
             context.load_verify_locations(found, directory)
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+def _hashed(directory: str) -> bool:
+    """Does the directory hold certificates under OpenSSL hash names (``9d1e1e5f.0``)?"""
+    import re
+
+    try:
+        return any(re.fullmatch(r"[0-9a-fA-F]{8}\.\d+", name) for name in os.listdir(directory))
+    except OSError:
+        return False
 
 
 # -- connections -----------------------------------------------------------------
@@ -291,12 +341,26 @@ def _dropped(connection: "http.client.HTTPConnection") -> bool:
 
 
 def _connect(route: Route, connect_timeout: float) -> "http.client.HTTPConnection":
+    import ssl
+
+    context = tls_context() if route.scheme == "https" else None
+    try:
+        return _open(route, connect_timeout, context)
+    except ssl.SSLCertVerificationError:
+        if context is None or not _is_directory_only(context):
+            raise
+    _directory_fell_short()  # verify against the CA file too, from now on
+    return _open(route, connect_timeout, tls_context())
+
+
+def _open(route: Route, connect_timeout: float,
+          context: "Optional[ssl.SSLContext]") -> "http.client.HTTPConnection":
     import http.client
 
     host, port = (route.proxy_host, route.proxy_port) if route.proxy_host else (route.host, route.port)
-    if route.scheme == "https":
+    if context is not None:
         connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-            host, port, timeout=connect_timeout, context=tls_context())
+            host, port, timeout=connect_timeout, context=context)
         if route.proxy_host:
             headers = {"Proxy-Authorization": route.proxy_authorization} \
                 if route.proxy_authorization else None
