@@ -64,6 +64,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     raw: bytes
+    #: The client's (address, port): requests sharing it came over one connection.
+    client: tuple = ()
 
     def header(self, name: str) -> Optional[str]:
         """Case-insensitive header lookup."""
@@ -117,13 +119,16 @@ class _HTTPServer(ThreadingHTTPServer):
 class OpenAIServer:
     """The server; use ``start()``/``stop()`` or as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Any = None) -> None:
+        """``tls``: an ``ssl.SSLContext`` (server side) to serve HTTPS instead of HTTP."""
+        self.tls = tls
         self.requests: list[RecordedRequest] = []
         self.models: list[dict] = list(DEFAULT_MODELS)
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
+        self._connections: set[socket.socket] = set()
         self._httpd: Optional[_HTTPServer] = None
         self._thread: Optional[threading.Thread] = None
 
@@ -131,6 +136,10 @@ class OpenAIServer:
 
     def start(self) -> "OpenAIServer":
         httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        if self.tls is not None:
+            # The handshake happens on the first read, in the request's own thread.
+            httpd.socket = self.tls.wrap_socket(httpd.socket, server_side=True,
+                                                do_handshake_on_connect=False)
         httpd.owner = self
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, args=(0.02,),
@@ -145,6 +154,15 @@ class OpenAIServer:
             self._httpd.shutdown()
             self._httpd.server_close()
             self._httpd = None
+        # Kept-alive connections end too: a client holding one sees the server gone
+        # (and never reaches this server's state through a later server's port).
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> "OpenAIServer":
         return self.start()
@@ -164,7 +182,7 @@ class OpenAIServer:
     @property
     def url(self) -> str:
         """Base URL to give an OpenAI client (``api_base``), ending in ``/v1``."""
-        return f"http://{self.host}/v1"
+        return f"{'https' if self.tls is not None else 'http'}://{self.host}/v1"
 
     # -- scripting ---------------------------------------------------------
 
@@ -273,6 +291,16 @@ class _Handler(BaseHTTPRequestHandler):
     def owner(self) -> OpenAIServer:
         return self.server.owner
 
+    def setup(self) -> None:
+        super().setup()
+        with self.owner._lock:
+            self.owner._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.owner._lock:
+            self.owner._connections.discard(self.connection)
+        super().finish()
+
     # entry points
 
     def do_GET(self) -> None:
@@ -289,7 +317,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         path = self.path.split("?", 1)[0]
-        self.owner._record(RecordedRequest(method, path, dict(self.headers.items()), body, raw))
+        self.owner._record(RecordedRequest(method, path, dict(self.headers.items()), body, raw,
+                                           tuple(self.client_address)))
         endpoint = path[3:] if path.startswith("/v1/") else path
         reply = self.owner._next_reply()
         if reply is not None and reply.fault == "hang":

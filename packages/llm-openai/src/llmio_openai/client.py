@@ -1,19 +1,35 @@
-"""Building ``openai`` clients and turning their failures into ``llm.ModelError``.
+"""The ``openai`` SDK path: building SDK clients, and turning their failures into
+the errors of :mod:`.errors`.
 
-Nothing here imports ``openai`` (or its HTTP library) at module import time:
-they load on the first request.
+The default models send their requests with our own client (:mod:`.api`); the SDK
+serves what that client does not: the Responses API, Azure, subclasses that
+override ``get_client()`` and proxies other than ``http://``. Nothing here imports
+``openai`` (or its HTTP library) at module import time: they load on the first
+request that needs them.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Optional
 
 import llm
+
+from . import debug
+from . import errors
+from .errors import APIError, StreamEndedEarly, clean, error_code, mask_key, safe_message
+from .errors import status_message as _body_message
+from .settings import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    connect_timeout,
+    max_retries,
+    show_responses,
+    timeout_seconds,
+)
+from .sse import SSEState, aiter_sse, iter_sse
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -24,50 +40,20 @@ __all__ = [
     "translate_errors",
     "mask_key",
     "api_error",
+    "clean",
     "iter_sse",
     "aiter_sse",
+    "SSEState",
     "StreamEndedEarly",
+    "APIError",
+    "timeout_seconds",
+    "max_retries",
+    "show_responses",
 ]
-
-#: Seconds to establish a connection: a wrong host fails fast.
-DEFAULT_CONNECT_TIMEOUT = 10.0
-#: Seconds to wait for data: for the first byte, and between streamed chunks, so a
-#: server that accepts and never answers cannot hold the CLI. ``LLM_OPENAI_TIMEOUT``
-#: overrides it (raise it for slow non-streamed reasoning models).
-DEFAULT_TIMEOUT = 60.0
-#: Retries (with exponential backoff, honouring Retry-After) for 408/409/429/5xx
-#: and connection failures, done by the ``openai`` client itself.
-DEFAULT_MAX_RETRIES = 2
 
 # Placeholder key for servers that need none (an ``api_base`` with no
 # ``api_key_name``): the client insists on a key; the header is then dropped.
 _NO_KEY = "llm-no-key"
-
-
-class StreamEndedEarly(llm.ModelError):
-    """The server closed a stream before its end marker."""
-
-
-def _env_number(name: str, default: float, cast: type = float) -> Any:
-    value = os.environ.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        return cast(value)
-    except ValueError:
-        raise llm.ModelError(f"{name} must be a number, got {value!r}") from None
-
-
-def timeout_seconds() -> float:
-    return _env_number("LLM_OPENAI_TIMEOUT", DEFAULT_TIMEOUT)
-
-
-def max_retries() -> int:
-    return _env_number("LLM_OPENAI_MAX_RETRIES", DEFAULT_MAX_RETRIES, int)
-
-
-def show_responses() -> bool:
-    return os.environ.get("LLM_OPENAI_SHOW_RESPONSES", "") not in ("", "0")
 
 
 def make_client(
@@ -91,13 +77,12 @@ def make_client(
     read = timeout_seconds()
     kwargs: dict[str, Any] = {
         "api_key": key or _NO_KEY,
-        "timeout": openai.Timeout(read, connect=min(DEFAULT_CONNECT_TIMEOUT, read)),
+        "timeout": openai.Timeout(read, connect=connect_timeout(read)),
         "max_retries": max_retries(),
+        "http_client": _http_client(openai, async_),
     }
     if headers:
         kwargs["default_headers"] = dict(headers)
-    if show_responses():
-        kwargs["http_client"] = _logging_http_client(openai, async_)
     if api_type == "azure":
         cls = openai.AsyncAzureOpenAI if async_ else openai.AzureOpenAI
         kwargs["api_version"] = api_version
@@ -118,39 +103,24 @@ def omit_auth_header() -> dict[str, Any]:
     return {"Authorization": openai.Omit()}
 
 
-# -- LLM_OPENAI_SHOW_RESPONSES -------------------------------------------------
-
-_SECRET_HEADERS = {"authorization", "api-key", "x-api-key", "proxy-authorization", "cookie"}
+# -- the SDK's HTTP client ----------------------------------------------------------
 
 
-def _echo(text: str) -> None:
-    sys.stderr.write(text)
-    sys.stderr.flush()
+def _http_client(openai: Any, async_: bool) -> Any:
+    """The SDK's default HTTP client, on the process's TLS context (every new
+    context loads the certificate store again), printing each exchange to stderr
+    under ``LLM_OPENAI_SHOW_RESPONSES``. The SDK cannot fall back from the CA
+    directory alone, so it gets the complete context."""
+    from .transport import tls_context
+
+    kwargs: dict[str, Any] = {"verify": tls_context(complete=True)}
+    if show_responses():
+        kwargs["event_hooks"] = _logging_hooks(async_)
+    return (openai.DefaultAsyncHttpxClient if async_ else openai.DefaultHttpxClient)(**kwargs)
 
 
-def _format_headers(headers: Any) -> str:
-    lines = []
-    for name, value in headers.items():
-        if name.lower() in _SECRET_HEADERS:
-            value = "[redacted]"
-        lines.append(f"  {name}: {value}")
-    return "\n".join(lines)
-
-
-def _describe_request(request: Any) -> str:
-    body = request.content.decode("utf-8", "replace") if request.content else ""
-    try:
-        body = json.dumps(json.loads(body), indent=2)
-    except ValueError:
-        pass
-    from llm.urls import redact_url
-
-    return (f"Request: {request.method} {redact_url(request.url)}\n"
-            f"{_format_headers(request.headers)}\n{body}\n")
-
-
-def _logging_http_client(openai: Any, async_: bool) -> Any:
-    """An HTTP client whose event hooks print requests and responses to stderr."""
+def _logging_hooks(async_: bool) -> dict[str, list]:
+    """httpx event hooks that print requests and responses (bodies as they arrive)."""
 
     def stream_wrapper(response: Any) -> Any:
         http = sys.modules[type(response).__module__.split(".")[0]]
@@ -160,18 +130,18 @@ def _logging_http_client(openai: Any, async_: bool) -> Any:
         class Echo(base):  # type: ignore[misc, valid-type]
             def __iter__(self):
                 for chunk in original:
-                    _echo(chunk.decode("utf-8", "replace"))
+                    debug.echo(chunk.decode("utf-8", "replace"))
                     yield chunk
-                _echo("\n")
+                debug.echo("\n")
 
             def close(self):
                 original.close()
 
             async def __aiter__(self):
                 async for chunk in original:
-                    _echo(chunk.decode("utf-8", "replace"))
+                    debug.echo(chunk.decode("utf-8", "replace"))
                     yield chunk
-                _echo("\n")
+                debug.echo("\n")
 
             async def aclose(self):
                 await original.aclose()
@@ -179,11 +149,11 @@ def _logging_http_client(openai: Any, async_: bool) -> Any:
         return Echo()
 
     def log_request(request: Any) -> None:
-        _echo(_describe_request(request))
+        debug.echo(debug.describe_request(request.method, request.url, request.headers,
+                                          request.content))
 
     def log_response(response: Any) -> None:
-        _echo(f"Response: status_code={response.status_code}\n"
-              f"{_format_headers(response.headers)}\nBody:\n")
+        debug.echo(debug.describe_response(response.status_code, response.headers))
         response.stream = stream_wrapper(response)
 
     async def alog_request(request: Any) -> None:
@@ -193,10 +163,8 @@ def _logging_http_client(openai: Any, async_: bool) -> Any:
         log_response(response)
 
     if async_:
-        return openai.DefaultAsyncHttpxClient(
-            event_hooks={"request": [alog_request], "response": [alog_response]})
-    return openai.DefaultHttpxClient(
-        event_hooks={"request": [log_request], "response": [log_response]})
+        return {"request": [alog_request], "response": [alog_response]}
+    return {"request": [log_request], "response": [log_response]}
 
 
 # -- errors --------------------------------------------------------------------
@@ -209,66 +177,48 @@ def _host(url: Any) -> str:
     return url_host(url) or "the API"
 
 
-def clean(text: str, limit: int = 300) -> str:
-    """One line; an HTML error page reduced to its text."""
-    if "<" in text and re.search(r"<(html|body|head|title|h1|!doctype)", text, re.I):
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-        text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _status_message(exc: Any) -> str:
     body = getattr(exc, "body", None)
-    message = None
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict):
-            message = inner.get("message") or inner.get("detail")
-        elif isinstance(inner, str):
-            message = inner
-        detail = body.get("detail")
-        if message is None and isinstance(detail, (str, list)):
-            message = detail if isinstance(detail, str) else json.dumps(detail)
-    elif isinstance(body, str) and body.strip():
-        message = body
-    if message is None:
-        response = getattr(exc, "response", None)
-        try:
-            text = response.text if response is not None else ""
-        except Exception:  # a streamed body that was never read
-            text = ""
-        message = text or getattr(response, "reason_phrase", "") or "error"
-    return clean(str(message))
+    response = getattr(exc, "response", None)
+    try:
+        text = response.text if response is not None else ""
+    except Exception:  # a streamed body that was never read
+        text = ""
+    return _body_message(body, text, getattr(response, "reason_phrase", "") or "")
 
 
 def api_error(exc: BaseException, *, url: Any = None) -> llm.ModelError:
-    """A ``ModelError`` for any failure raised by the client or its transport."""
+    """A ``ModelError`` (an :class:`APIError` with status and retryability where
+    they are known) for any failure raised by the SDK or its transport."""
     import openai
 
     if isinstance(exc, llm.ModelError):
         return exc
     if isinstance(exc, openai.APIStatusError):
-        return llm.ModelError(f"{exc.status_code} {_status_message(exc)}")
+        from .api import should_retry
+
+        status = exc.status_code
+        return APIError(f"{status} {_status_message(exc)}", status=status,
+                        code=error_code(getattr(exc, "body", None)),
+                        retryable=should_retry(status, exc.response.headers))
     request = getattr(exc, "request", None)
     host = _host(getattr(request, "url", None) or url)
     if isinstance(exc, openai.APITimeoutError) or _is_timeout(exc):
-        return llm.ModelError(f"Request to {host} timed out")
+        return errors.timed_out(host)
     if isinstance(exc, openai.APIConnectionError):
         cause = _root_cause(exc)
-        reason = _reason(cause) if cause is not exc else ""
         if _is_protocol_error(cause):
-            return StreamEndedEarly(f"Connection to {host} closed before the response was complete")
-        return llm.ModelError(f"Could not connect to {host}" + (f": {reason}" if reason else ""))
+            return errors.closed_early(host)
+        return errors.could_not_connect(host, errors.reason(cause) if cause is not exc else "")
     if _is_protocol_error(exc):
-        return StreamEndedEarly(f"Connection to {host} closed before the response was complete")
+        return errors.closed_early(host)
     if _is_transport_error(exc):
-        return llm.ModelError(f"Error talking to {host}: {_reason(exc)}")
+        return errors.transport_failed(host, errors.reason(exc))
     if isinstance(exc, openai.APIResponseValidationError):
-        return llm.ModelError(f"Invalid response from {host}: {clean(str(exc))}")
+        return errors.invalid_response(host, clean(str(exc)))
     if isinstance(exc, openai.APIError):
         message = getattr(exc, "message", None) or str(exc)
-        return llm.ModelError(clean(message))
+        return APIError(clean(message))
     return llm.ModelError(clean(str(exc)) or type(exc).__name__)
 
 
@@ -278,14 +228,6 @@ def _root_cause(exc: BaseException) -> BaseException:
         seen.add(id(exc))
         exc = exc.__cause__
     return exc
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    errno_match = re.search(r"\[Errno -?\d+\] (.+?)('|\"|\)|$)", text)
-    if errno_match:
-        return errno_match.group(1)
-    return clean(text) or type(exc).__name__
 
 
 def _http_error_classes(name: str) -> tuple[type, ...]:
@@ -321,99 +263,19 @@ def _translatable() -> tuple[type, ...]:
 
 @contextmanager
 def translate_errors(url: Any = None, secret: Optional[str] = None) -> Iterator[None]:
-    """Re-raise client and transport failures as ``llm.ModelError``.
+    """Re-raise SDK and transport failures as ``llm.ModelError``.
 
     ``secret`` (the API key) is masked should a server echo it in its message,
     and so is any ``user:password`` in the API's URL.
     """
-    from llm.urls import scrub_credentials
-
     try:
         yield
     except llm.ModelError:
         raise
     except _translatable() as exc:
         error = api_error(exc, url=url)
-        message = scrub_credentials(str(error), url) if url is not None else str(error)
-        if secret and len(secret) > 3 and secret in message:
-            message = message.replace(secret, mask_key(secret))
+        message = safe_message(str(error), url, secret)
         if message != str(error):
-            error = type(error)(message)
+            error = error.with_message(message) if isinstance(error, APIError) \
+                else type(error)(message)
         raise error from exc
-
-
-def mask_key(key: str) -> str:
-    """``sk-...wxyz``: enough to recognise a key, not enough to use it."""
-    return f"{key[:3]}...{key[-4:]}" if len(key) > 12 else "..."
-
-
-# -- server-sent events --------------------------------------------------------
-
-
-class _SSE:
-    """Incremental parser: feed lines, get decoded ``data:`` payloads."""
-
-    def __init__(self) -> None:
-        self.data: list[str] = []
-        self.done = False
-
-    def feed(self, line: str) -> Optional[Any]:
-        line = line.rstrip("\r")
-        if line == "":
-            return self.flush()
-        if line.startswith(":"):
-            return None
-        field, _, value = line.partition(":")
-        if value.startswith(" "):
-            value = value[1:]
-        if field == "data":
-            self.data.append(value)
-        return None
-
-    def flush(self) -> Optional[Any]:
-        if not self.data:
-            return None
-        data = "\n".join(self.data)
-        self.data = []
-        if data.strip() == "[DONE]":
-            self.done = True
-            return None
-        try:
-            event = json.loads(data)
-        except ValueError:
-            raise llm.ModelError(f"Invalid JSON in stream: {clean(data, 200)}") from None
-        if isinstance(event, dict) and event.get("error"):
-            error = event["error"]
-            message = error.get("message") if isinstance(error, dict) else str(error)
-            raise llm.ModelError(clean(str(message or error)))
-        return event
-
-
-def iter_sse(lines: Iterator[str], state: Optional[_SSE] = None) -> Iterator[dict]:
-    """Decoded JSON events from SSE lines; stops at ``data: [DONE]``."""
-    parser = state or _SSE()
-    for line in lines:
-        event = parser.feed(line)
-        if event is not None:
-            yield event
-        if parser.done:
-            return
-    event = parser.flush()
-    if event is not None:
-        yield event
-
-
-async def aiter_sse(lines: Any, state: Optional[_SSE] = None):
-    parser = state or _SSE()
-    async for line in lines:
-        event = parser.feed(line)
-        if event is not None:
-            yield event
-        if parser.done:
-            return
-    event = parser.flush()
-    if event is not None:
-        yield event
-
-
-SSEState = _SSE

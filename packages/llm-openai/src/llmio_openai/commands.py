@@ -10,7 +10,6 @@ import click
 
 import llm
 
-from . import client as _client
 
 __all__ = ["add_commands"]
 
@@ -32,13 +31,7 @@ def add_commands(cli: Any) -> None:
             raise click.ClickException(
                 "No key found - add one using 'llm keys set openai' "
                 "or set the OPENAI_API_KEY environment variable")
-        client = _client.make_client(key=api_key)
-        try:
-            with _client.translate_errors(getattr(client, "base_url", None), api_key):
-                page = client.models.list()
-                data = [_plain(model) for model in page.data]
-        finally:
-            client.close()
+        data = _list_models(api_key)
         if json_:
             click.echo(json.dumps(data, indent=4))
             return
@@ -51,6 +44,24 @@ def add_commands(cli: Any) -> None:
             rows.append({"id": item.get("id"), "owned_by": item.get("owned_by"),
                          "created": created})
         click.echo("\n".join(dicts_to_table_string(["id", "owned_by", "created"], rows)))
+
+
+def _list_models(key: str) -> list[dict]:
+    """``GET /models``: with our client, or the SDK's when the environment's proxy
+    needs it."""
+    from . import api
+    from . import client as _client
+    from .errors import unexpected_response
+
+    client = api.open_client(key=key)
+    if client is not None:
+        return unexpected_response(client.get("models"), "data")["data"]
+    sdk = _client.make_client(key=key)
+    try:
+        with _client.translate_errors(getattr(sdk, "base_url", None), key):
+            return [_plain(model) for model in sdk.models.list().data]
+    finally:
+        sdk.close()
 
 
 def _plain(model: Any) -> dict:

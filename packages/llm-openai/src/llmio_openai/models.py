@@ -5,7 +5,9 @@ These classes are also a public subclassing API (re-exported as
 construct them with keyword arguments and override ``build_messages``,
 ``build_kwargs``, ``get_client``, ``needs_key`` or ``key_env_var``.
 
-``openai`` itself is imported only when a request is made.
+Requests go through our own client (:mod:`.api`), loaded on the first request;
+a model whose class overrides ``get_client()``, Azure and proxies other than
+``http://`` keep the ``openai`` SDK (:mod:`.client`), imported only then.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any, AsyncGenerator, Iterable, Iterator, Optional
 import llm
 from llm.tools import partition_tools
 
+from . import api as _api
 from . import client as _client
+from .errors import unexpected_response
 from .messages import (
     AUDIO_TYPES,
     IMAGE_TYPES,
@@ -77,11 +81,7 @@ def _dump(obj: Any) -> Any:
 def _checked(obj: Any, field: str) -> dict:
     """The response as a dict, or a ModelError when it is not the expected JSON
     (a proxy's HTML page served with status 200, say)."""
-    data = _dump(obj)
-    if not isinstance(data, dict) or not isinstance(data.get(field), list):
-        text = data if isinstance(data, str) else json.dumps(data, default=str)
-        raise llm.ModelError(f"Unexpected response from the API: {_client.clean(str(text))}")
-    return data
+    return unexpected_response(_dump(obj), field)
 
 
 class _ChunkCombiner:
@@ -314,6 +314,7 @@ class _Shared:
         return None
 
     def _request(self, key: Optional[str], **request: Any) -> dict:
+        """The SDK request: without a key, the SDK's Authorization header is dropped."""
         if not key:
             headers = dict(request.get("extra_headers") or {})
             headers.update(_client.omit_auth_header())
@@ -364,12 +365,15 @@ class _Shared:
         messages = self.build_messages(prompt, conversation)
         kwargs = self.build_kwargs(prompt, stream)
         self._set_prompt_json(prompt, messages)
-        request = self._request(key, model=self._api_model_name(), stream=stream,
-                                **self._payload(messages), **kwargs)
+        request = dict(model=self._api_model_name(), stream=stream,
+                       **self._payload(messages), **kwargs)
         return key, request
 
     def _payload(self, messages: list[Any]) -> dict:
         return {"messages": messages}
+
+    #: The endpoint, relative to the API's base URL.
+    _endpoint = "chat/completions"
 
     def _resource(self, client: Any) -> Any:
         return client.chat.completions
@@ -378,7 +382,57 @@ class _Shared:
         # A subclass with its own get_client() may reuse its clients: leave them open.
         return type(self).get_client is _Shared.get_client
 
+    def _api_client(self, key: Optional[str], *, async_: bool = False) -> Any:
+        """Our client for this model's endpoint, or None when the SDK serves it: a
+        class with its own ``get_client()`` gets the SDK client it builds."""
+        if not self._owns_clients() or self.api_type == "azure":
+            return None
+        return _api.open_client(key=key, api_base=self.api_base, headers=self.headers,
+                                async_=async_)
+
     def _run(self, key: Optional[str], request: dict, response: Any) -> Iterator[str]:
+        client = self._api_client(key)
+        if client is None:
+            yield from self._run_sdk(key, request, response)
+            return
+        body, options = _api.split_request(request)
+        if not body["stream"]:
+            text = self._record_result(client.post(self._endpoint, body, **options), response)
+            if text:
+                yield text
+            return
+        combiner = _ChunkCombiner()
+        with client.stream(self._endpoint, body, **options) as events:
+            for event in events:
+                text = combiner.add(event)
+                if text:
+                    yield text
+        self._finish_stream(combiner, events.done, response)
+
+    async def _arun(self, key: Optional[str], request: dict,
+                    response: Any) -> AsyncGenerator[str, None]:
+        client = self._api_client(key, async_=True)
+        if client is None:
+            async for text in self._arun_sdk(key, request, response):
+                yield text
+            return
+        body, options = _api.split_request(request)
+        if not body["stream"]:
+            text = self._record_result(await client.post(self._endpoint, body, **options),
+                                       response)
+            if text:
+                yield text
+            return
+        combiner = _ChunkCombiner()
+        async with client.stream(self._endpoint, body, **options) as events:
+            async for event in events:
+                text = combiner.add(event)
+                if text:
+                    yield text
+        self._finish_stream(combiner, events.done, response)
+
+    def _run_sdk(self, key: Optional[str], request: dict, response: Any) -> Iterator[str]:
+        request = self._request(key, **request)
         client = self.get_client(key)
         try:
             resource = self._resource(client)
@@ -400,8 +454,9 @@ class _Shared:
             if self._owns_clients():
                 client.close()
 
-    async def _arun(self, key: Optional[str], request: dict,
-                    response: Any) -> AsyncGenerator[str, None]:
+    async def _arun_sdk(self, key: Optional[str], request: dict,
+                        response: Any) -> AsyncGenerator[str, None]:
+        request = self._request(key, **request)
         client = self.get_client(key, async_=True)
         try:
             resource = self._resource(client)
@@ -490,6 +545,8 @@ class _CompletionShared(_Shared):
     def _payload(self, messages: list[Any]) -> dict:
         return {"prompt": "\n".join(messages)}
 
+    _endpoint = "completions"
+
     def _resource(self, client: Any) -> Any:
         return client.completions
 
@@ -539,8 +596,8 @@ class OpenAIEmbeddingModel(llm.EmbeddingModel):
     needs_key = "openai"
     key_env_var = "OPENAI_API_KEY"
     batch_size = 100
-    # Each batch is one HTTP request with its own client: eight in flight hide the
-    # round trip without crowding the API's rate limits.
+    # Each batch is one HTTP request (on a kept-alive connection when one is idle):
+    # eight in flight hide the round trip without crowding the API's rate limits.
     parallel_batches = 8
 
     def __init__(self, model_id: str, openai_model_id: Optional[str] = None,
@@ -562,7 +619,6 @@ class OpenAIEmbeddingModel(llm.EmbeddingModel):
 
     def embed_batch(self, items: Iterable[Any]) -> Iterator[list[float]]:
         key = self.get_key() if self.needs_key else None
-        client = self.get_client(key)
         kwargs: dict[str, Any] = {
             "input": list(items),
             "model": self.openai_model_id,
@@ -570,13 +626,21 @@ class OpenAIEmbeddingModel(llm.EmbeddingModel):
         }
         if self.dimensions:
             kwargs["dimensions"] = self.dimensions
+        client = None
+        if type(self).get_client is OpenAIEmbeddingModel.get_client:
+            client = _api.open_client(key=key, api_base=self.api_base, headers=self.headers)
+        results = (client.post("embeddings", kwargs) if client is not None
+                   else self._embed_sdk(key, kwargs))
+        data = sorted(_checked(results, "data")["data"], key=lambda item: item.get("index", 0))
+        return iter([[float(value) for value in item["embedding"]] for item in data])
+
+    def _embed_sdk(self, key: Optional[str], kwargs: dict) -> Any:
+        client = self.get_client(key)
         if not key:
             kwargs["extra_headers"] = _client.omit_auth_header()
         try:
             with _client.translate_errors(_url_of(self, client), key):
-                results = client.embeddings.create(**kwargs)
+                return client.embeddings.create(**kwargs)
         finally:
             if type(self).get_client is OpenAIEmbeddingModel.get_client:
                 client.close()
-        data = sorted(_checked(results, "data")["data"], key=lambda item: item.get("index", 0))
-        return iter([[float(value) for value in item["embedding"]] for item in data])
